@@ -1,0 +1,238 @@
+"""The command line: headless commands, and the window when given no command.
+
+`units` answers from the catalog and the rules engine alone: it imports neither Qt nor the storage
+layer, so it starts fast. Every bad input ends with exit status 2 and one clear line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date
+from typing import NoReturn
+
+from therapytimer.core.catalog import CODE_PATTERN, Catalog, CatalogError, CodeError, Discipline, load_catalog
+from therapytimer.core.guidance import next_units
+from therapytimer.core.rules import MAX_MINUTES, Rule, RuleInputError, Service, UnitResult, compute
+from therapytimer.paths import user_catalog_path
+
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """Bad input on the command line: reported as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def _parse_code_minutes(arg: str, *, need_minutes: bool) -> tuple[str, int | None]:
+    """`97110=23` → ("97110", 23); `97161` → ("97161", None). Raises UsageError naming `arg`."""
+    code, sep, minutes = arg.partition("=")
+    code = code.strip().upper()
+    if not CODE_PATTERN.match(code):
+        raise UsageError(f"{arg}: {code!r} is not a code (5 characters: five digits, or a letter and four digits)")
+    if not sep:
+        if need_minutes:
+            raise UsageError(f"{arg}: give the minutes as {code}=MIN")
+        return code, None
+    minutes = minutes.strip()
+    if not minutes.isdecimal() or not minutes.isascii() or int(minutes) > MAX_MINUTES:
+        raise UsageError(f"{arg}: minutes must be a whole number from 0 to {MAX_MINUTES}")
+    return code, int(minutes)
+
+
+def _services(args: argparse.Namespace, catalog: Catalog) -> list[Service]:
+    if not args.codes:
+        raise UsageError("units: give at least one code, e.g. therapytimer units 97110=23")
+    minutes: dict[str, int] = {}
+    specs = {}
+    for arg in args.codes:
+        code, value = _parse_code_minutes(arg, need_minutes=False)
+        if code in minutes:
+            raise UsageError(f"{arg}: {code} is given twice; give each code once")
+        if code not in catalog:
+            raise UsageError(f"{arg}: {code} is not in the code catalog (list codes with: therapytimer codes)")
+        try:
+            spec = catalog.lookup(code, args.date)
+        except CodeError as exc:
+            raise UsageError(f"{arg}: {exc}") from None
+        if value is None and spec.timed:
+            raise UsageError(f"{arg}: {code} is a timed code; give its minutes as {code}=MIN")
+        minutes[code], specs[code] = value or 0, spec
+    assistant: dict[str, int] = {}
+    for arg in args.assistant:
+        code, value = _parse_code_minutes(arg, need_minutes=True)
+        if code not in minutes:
+            raise UsageError(f"--assistant {arg}: {code} is not among the codes given; list it too, e.g. {code}=0")
+        if code in assistant:
+            raise UsageError(f"--assistant {arg}: {code} is given twice")
+        assistant[code] = value or 0
+    for code in args.prefer:
+        if code.upper() not in minutes:
+            raise UsageError(f"--prefer {code}: not among the codes given")
+    return [Service(specs[c], m, assistant.get(c, 0)) for c, m in minutes.items()]
+
+
+def _table(rows: Sequence[Sequence[str]], right: set[int]) -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return [
+        "  ".join(cell.rjust(w) if i in right else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))).rstrip()
+        for row in rows
+    ]
+
+
+def _human(result: UnitResult, hints: list[str], day: date) -> str:
+    head = f"{result.rule.title} · {day.isoformat()}" + (f" · {result.discipline.value}" if result.discipline else "")
+    rows = [("CODE", "NAME", "MIN", "UNITS", "MODIFIERS")]
+    for ln in result.lines:
+        name = ln.short_name if len(ln.short_name) <= 38 else ln.short_name[:37] + "…"
+        rows.append((ln.code, name, str(ln.minutes), str(ln.units), " ".join(ln.modifiers)))
+    out = [head, "", *_table(rows, {2, 3}), ""]
+    out.append(
+        f"Total timed minutes {result.total_timed_minutes} · total treatment minutes "
+        f"{result.total_treatment_minutes} · total units {result.total_units}"
+    )
+    sections = [("Why", list(result.explanation)), ("Next unit", hints), ("Warnings", list(result.warnings))]
+    for title, items in sections:
+        if items:
+            out += ["", title, *(f"  - {item}" for item in items)]
+    return "\n".join(out)
+
+
+def cmd_units(args: argparse.Namespace) -> int:
+    catalog = load_catalog()
+    services = _services(args, catalog)
+    discipline = Discipline(args.discipline) if args.discipline else None
+    prefer = [c.upper() for c in args.prefer]
+    try:
+        result = compute(services, Rule(args.rule), catalog, discipline=discipline, prefer=prefer)
+    except RuleInputError as exc:
+        raise UsageError(f"units: {exc}") from None
+    hints = next_units(services, Rule(args.rule), catalog, discipline=discipline, prefer=prefer)
+    if args.json:
+        payload = result.to_dict()
+        payload["date"] = args.date.isoformat()
+        payload["next_unit"] = [h.to_dict() for h in hints]
+        print(json.dumps(payload, ensure_ascii=False))
+    else:
+        print(_human(result, [h.text() for h in hints], args.date))
+    return 0
+
+
+def cmd_codes(args: argparse.Namespace) -> int:
+    catalog = load_catalog()
+    specs = catalog.search(args.search or "", None if args.all else args.date)
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "code": s.code,
+                        "short_name": s.short_name,
+                        "kind": s.kind.value,
+                        "shape": s.shape(),
+                        "disciplines": sorted(d.value for d in s.disciplines),
+                        "valid_from": s.valid_from.isoformat() if s.valid_from else None,
+                        "valid_to": s.valid_to.isoformat() if s.valid_to else None,
+                        "default_fee_usd": str(s.default_fee) if s.default_fee is not None else None,
+                        "source": s.source,
+                    }
+                    for s in specs
+                ],
+                ensure_ascii=False,
+            )
+        )
+        return 0
+    rows = [("CODE", "NAME", "SHAPE", "FOR", "FEE", "DATES")]
+    for s in specs:
+        fee = f"{s.default_fee:.2f}" if s.default_fee is not None else "-"
+        rows.append((s.code, s.short_name, s.shape(), " ".join(sorted(s.disciplines)), fee, s.validity()))
+    print("\n".join(_table(rows, {4})))
+    path = user_catalog_path()
+    state = "loaded" if path.exists() else "not present"
+    print(f"\n{len(specs)} codes. User catalog ({state}): {path}")
+    return 0
+
+
+def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """The top-level parser and one parser per command (parsed intermixed: options may follow codes)."""
+    parser = _Parser(prog="therapytimer", description="Per-code therapy timers and billing units. "
+                     "With no command, opens the window.")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    units = sub.add_parser("units", help="billable units for minutes per code", description=(
+        "Billable units for minutes per code under a payer rule, with the reasons and the next-unit hints."
+    ))
+    units.add_argument("codes", nargs="*", metavar="CODE[=MIN]", help="a code and its minutes (untimed codes may be bare)")
+    units.add_argument("--rule", choices=[r.value for r in Rule], default=Rule.CMS.value,
+                       help="cms: Medicare pooled 8-minute rule (default); ama: per-code midpoint rule")
+    units.add_argument("--discipline", type=str.upper, choices=[d.value for d in Discipline],
+                       help="adds GP/GO/GN and names the assistant modifier (CQ for PT, CO for OT)")
+    units.add_argument("--assistant", action="append", default=[], metavar="CODE=MIN",
+                       help="minutes the assistant furnished alone for a listed code (repeatable)")
+    units.add_argument("--prefer", action="append", default=[], metavar="CODE",
+                       help="in a tie of equal leftover minutes, give the unit to CODE (repeatable, in order)")
+    units.add_argument("--date", type=_parse_date, default=date.today(), metavar="YYYY-MM-DD",
+                       help="date of service, for the codes valid that day (default today)")
+    units.add_argument("--json", action="store_true", help="print one JSON object")
+    units.set_defaults(func=cmd_units)
+
+    codes = sub.add_parser("codes", help="list the code catalog (and check the user catalog)", description=(
+        "List the codes valid on a date, with their time shape; loading also validates the user catalog."
+    ))
+    codes.add_argument("search", nargs="?", help="part of a code number or name")
+    codes.add_argument("--date", type=_parse_date, default=date.today(), metavar="YYYY-MM-DD",
+                       help="list codes valid on this date (default today)")
+    codes.add_argument("--all", action="store_true", help="include codes not valid on the date")
+    codes.add_argument("--json", action="store_true", help="print a JSON list")
+    codes.set_defaults(func=cmd_codes)
+
+    gui = sub.add_parser("gui", help="open the window (the same as giving no command)")
+    gui.set_defaults(func=lambda _args: _run_gui())
+    return parser, {"units": units, "codes": codes, "gui": gui}
+
+
+def _run_gui() -> int:
+    from therapytimer.ui.app import main as gui_main  # Qt is imported only on this path
+
+    return gui_main()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv:
+        return _run_gui()
+    try:
+        parser, commands = build_parser()
+        at = next((i for i, arg in enumerate(argv) if not arg.startswith("-")), len(argv))
+        top = parser.parse_args(argv[: at + 1])
+        if top.version:
+            from therapytimer import version
+
+            print(f"therapytimer {version()}")
+            return 0
+        if top.command is None:
+            return _run_gui()
+        args = commands[top.command].parse_intermixed_args(argv[at + 1 :])
+        return int(args.func(args))
+    except UsageError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_USAGE
+    except CatalogError as exc:
+        print("therapytimer: the code catalog has problems; fix them and try again:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_USAGE

@@ -1,0 +1,345 @@
+"""The billing-code catalog: each code's time shape and effective dates, read from CSV data.
+
+Shapes are data so that a new CPT year or a new kind of timed code needs a catalog row, not code:
+
+* ``timed``: billed by minutes. The first unit is ``first_minutes`` long and every further unit
+  ``each_minutes``; a unit is reached once more than half of it has passed (CPT's time convention:
+  8 of 15 minutes, 16 of 30, 31 of 60). If ``addon_code`` is set, the code itself bills once and
+  further units bill as that add-on (97129 + 97130, 92607 + 92608). Codes with 15-minute units
+  (first and each) are the ones Medicare pools under the 8-minute rule.
+* ``addon``: the "each additional" half of a pair; its minutes belong to its base code.
+* ``untimed``: one unit per service; minutes, if any, count only toward total treatment time.
+
+A ``note`` that starts with "Medicare:" is shown as a warning whenever the code is billed under the
+Medicare rule (97014 is not valid for Medicare, 97010 is bundled).
+
+The built-in catalog ships in ``resources/codes.csv``. A user may add or override codes with a file
+of the same columns at ``<config folder>/codes.csv`` (see the README), validated with clear errors.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from pathlib import Path
+
+from therapytimer.paths import resource_path, user_catalog_path
+
+
+class Discipline(StrEnum):
+    """Each discipline bills under its own plan of care and modifier."""
+
+    PT = "PT"
+    OT = "OT"
+    SLP = "SLP"
+
+    @property
+    def modifier(self) -> str:
+        """GP, GO or GN: the Medicare therapy modifier of this discipline."""
+        return {"PT": "GP", "OT": "GO", "SLP": "GN"}[self.value]
+
+
+class Kind(StrEnum):
+    TIMED = "timed"
+    ADDON = "addon"
+    UNTIMED = "untimed"
+
+
+POOL_UNIT_MINUTES = 15
+CODE_PATTERN = re.compile(r"^(?:\d{5}|[A-Z]\d{4})$")
+COLUMNS = (
+    "code",
+    "short_name",
+    "kind",
+    "disciplines",
+    "first_minutes",
+    "each_minutes",
+    "addon_code",
+    "valid_from",
+    "valid_to",
+    "default_fee_usd",
+    "note",
+)
+REQUIRED_COLUMNS = ("code", "short_name", "kind")
+MAX_SHAPE_MINUTES = 480
+BUILTIN_SOURCE = "built-in"
+
+
+@dataclass(frozen=True)
+class CodeSpec:
+    """One billing code as the catalog describes it."""
+
+    code: str
+    short_name: str
+    kind: Kind
+    disciplines: frozenset[Discipline]
+    first_minutes: int = POOL_UNIT_MINUTES
+    each_minutes: int = POOL_UNIT_MINUTES
+    addon_code: str | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+    default_fee: Decimal | None = None
+    note: str = ""
+    source: str = BUILTIN_SOURCE
+
+    @property
+    def timed(self) -> bool:
+        return self.kind is not Kind.UNTIMED
+
+    @property
+    def pooled(self) -> bool:
+        """True for 15-minute timed codes: the ones Medicare's 8-minute rule pools."""
+        return (
+            self.kind is Kind.TIMED
+            and self.first_minutes == POOL_UNIT_MINUTES
+            and self.each_minutes == POOL_UNIT_MINUTES
+        )
+
+    def valid_on(self, day: date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_to is None or day <= self.valid_to
+        )
+
+    def validity(self) -> str:
+        """The effective dates in words, e.g. "valid through 2026-12-31"."""
+        if self.valid_from and self.valid_to:
+            return f"valid {self.valid_from} to {self.valid_to}"
+        if self.valid_from:
+            return f"valid from {self.valid_from}"
+        if self.valid_to:
+            return f"valid through {self.valid_to}"
+        return "no end date"
+
+    def shape(self) -> str:
+        """The time shape in words, for tables and explanations."""
+        if self.kind is Kind.UNTIMED:
+            return "untimed (1 unit per service)"
+        if self.kind is Kind.ADDON:
+            return "add-on (minutes count under its base code)"
+        if self.first_minutes == self.each_minutes and not self.addon_code:
+            return f"timed, {self.each_minutes}-min units"
+        extra = f" as {self.addon_code}" if self.addon_code else ""
+        return f"timed, first {self.first_minutes} min, then each {self.each_minutes} min{extra}"
+
+
+class CatalogError(ValueError):
+    """A catalog file has problems; `problems` lists each one with its file and line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class CodeError(ValueError):
+    """A code is not in the catalog, or not valid on the date of service."""
+
+
+class Catalog:
+    """All known codes, looked up by code and date of service."""
+
+    def __init__(self, specs: Iterable[CodeSpec]) -> None:
+        self._specs: dict[str, CodeSpec] = {}
+        for spec in specs:
+            self._specs[spec.code] = spec
+        self._base_of = {s.addon_code: s.code for s in self._specs.values() if s.addon_code}
+
+    def __iter__(self) -> Iterator[CodeSpec]:
+        return iter(self._specs.values())
+
+    def __len__(self) -> int:
+        return len(self._specs)
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._specs
+
+    def get(self, code: str) -> CodeSpec:
+        """The spec of `code`; raises CodeError with a clear message when unknown."""
+        try:
+            return self._specs[code]
+        except KeyError:
+            raise CodeError(f"{code} is not in the code catalog") from None
+
+    def lookup(self, code: str, on: date) -> CodeSpec:
+        """The spec of `code` if it may be billed on `on`, else CodeError saying why."""
+        spec = self.get(code)
+        if not spec.valid_on(on):
+            raise CodeError(f"{code} is not valid on {on.isoformat()} ({spec.validity()})")
+        return spec
+
+    def base_of(self, spec: CodeSpec) -> CodeSpec:
+        """The code whose minutes an add-on's minutes join (97130 → 97129); itself otherwise."""
+        base = self._base_of.get(spec.code)
+        return self._specs[base] if base else spec
+
+    def search(self, text: str, on: date | None = None) -> list[CodeSpec]:
+        """Codes whose number or name contains `text` (case-insensitive), optionally valid on `on`."""
+        needle = text.strip().lower()
+        return [
+            s
+            for s in self._specs.values()
+            if (needle in s.code.lower() or needle in s.short_name.lower())
+            and (on is None or s.valid_on(on))
+        ]
+
+
+def _parse_date(text: str, problems: list[str], where: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        problems.append(f"{where}: {text!r} is not a date (use YYYY-MM-DD)")
+        return None
+
+
+def _parse_minutes(text: str, problems: list[str], where: str) -> int | None:
+    if not text:
+        return None
+    if not text.isdigit() or not 1 <= int(text) <= MAX_SHAPE_MINUTES:
+        problems.append(f"{where}: {text!r} must be a whole number of minutes from 1 to {MAX_SHAPE_MINUTES}")
+        return None
+    return int(text)
+
+
+def _parse_row(row: dict[str, str], where: str, source: str, problems: list[str]) -> CodeSpec | None:
+    """One CSV row → CodeSpec, appending every problem found (so a user fixes them all at once)."""
+    before = len(problems)
+    code = row["code"].upper()
+    if not CODE_PATTERN.match(code):
+        problems.append(f"{where}: code {row['code']!r} must be 5 characters: five digits, or a letter and four digits")
+    name = row["short_name"]
+    if not name or len(name) > 80:
+        problems.append(f"{where}: short_name must be 1 to 80 characters")
+    kinds = ", ".join(k.value for k in Kind)
+    kind = Kind(row["kind"].lower()) if row["kind"].lower() in set(Kind) else None
+    if kind is None:
+        problems.append(f"{where}: kind {row['kind']!r} must be one of {kinds}")
+    words = row.get("disciplines", "").upper().split() or [d.value for d in Discipline]
+    bad = [w for w in words if w not in set(Discipline)]
+    if bad:
+        problems.append(f"{where}: disciplines {' '.join(bad)!r} must be PT, OT or SLP (space-separated)")
+    first = _parse_minutes(row.get("first_minutes", ""), problems, f"{where}, first_minutes")
+    each = _parse_minutes(row.get("each_minutes", ""), problems, f"{where}, each_minutes")
+    addon = row.get("addon_code", "").upper() or None
+    if kind is not Kind.TIMED and (first or each or addon):
+        problems.append(f"{where}: first_minutes, each_minutes and addon_code apply to timed codes only")
+    if addon and not CODE_PATTERN.match(addon):
+        problems.append(f"{where}: addon_code {addon!r} is not a 5-character code")
+    valid_from = _parse_date(row.get("valid_from", ""), problems, f"{where}, valid_from")
+    valid_to = _parse_date(row.get("valid_to", ""), problems, f"{where}, valid_to")
+    if valid_from and valid_to and valid_to < valid_from:
+        problems.append(f"{where}: valid_to {valid_to} is before valid_from {valid_from}")
+    fee_text = row.get("default_fee_usd", "")
+    fee: Decimal | None = None
+    if fee_text:
+        try:
+            fee = Decimal(fee_text)
+        except InvalidOperation:
+            fee = None
+        if fee is None or not fee.is_finite() or fee < 0:
+            problems.append(f"{where}: default_fee_usd {fee_text!r} must be an amount such as 28.79")
+    if len(problems) > before or kind is None:
+        return None
+    first = first or POOL_UNIT_MINUTES
+    return CodeSpec(
+        code=code,
+        short_name=name,
+        kind=kind,
+        disciplines=frozenset(Discipline(w) for w in words),
+        first_minutes=first,
+        each_minutes=each or first,
+        addon_code=addon,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        default_fee=fee,
+        note=row.get("note", ""),
+        source=source,
+    )
+
+
+def parse_catalog(text: str, source: str) -> list[CodeSpec]:
+    """Parse catalog CSV text; raises CatalogError listing every problem with its line."""
+    problems: list[str] = []
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip() for h in reader.fieldnames or []]
+    unknown = [h for h in header if h not in COLUMNS]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if unknown or missing:
+        if unknown:
+            problems.append(f"{source} line 1: unknown column(s) {', '.join(unknown)}; columns are {', '.join(COLUMNS)}")
+        if missing:
+            problems.append(f"{source} line 1: missing column(s) {', '.join(missing)}")
+        raise CatalogError(problems)
+    reader.fieldnames = header
+    specs: list[CodeSpec] = []
+    seen: set[str] = set()
+    for row in reader:
+        where = f"{source} line {reader.line_num}"
+        if None in row:
+            problems.append(f"{where}: more fields than the header has columns")
+            continue
+        clean = {k: (v or "").strip() for k, v in row.items()}
+        if not any(clean.values()):
+            continue
+        spec = _parse_row(clean, where, source, problems)
+        if spec is None:
+            continue
+        if spec.code in seen:
+            problems.append(f"{where}: code {spec.code} appears twice in this file")
+        seen.add(spec.code)
+        specs.append(spec)
+    if problems:
+        raise CatalogError(problems)
+    return specs
+
+
+def _check_links(specs: dict[str, CodeSpec]) -> None:
+    """Every add-on must belong to exactly one timed base code, and every named add-on must exist."""
+    problems: list[str] = []
+    owners: dict[str, list[str]] = {}
+    for spec in specs.values():
+        if spec.addon_code:
+            addon = specs.get(spec.addon_code)
+            if addon is None or addon.kind is not Kind.ADDON:
+                problems.append(
+                    f"{spec.source}: {spec.code} names add-on {spec.addon_code}, "
+                    "which is not a code of kind addon"
+                )
+            owners.setdefault(spec.addon_code, []).append(spec.code)
+    for spec in specs.values():
+        if spec.kind is Kind.ADDON and len(owners.get(spec.code, [])) != 1:
+            bases = owners.get(spec.code, [])
+            problems.append(
+                f"{spec.source}: add-on {spec.code} must be named as addon_code by exactly one timed "
+                f"code (found {len(bases)}{': ' + ', '.join(bases) if bases else ''})"
+            )
+    if problems:
+        raise CatalogError(problems)
+
+
+def read_catalog_file(path: Path, source: str | None = None) -> list[CodeSpec]:
+    """Read a catalog file, turning unreadable files into a CatalogError that names the file."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise CatalogError([f"{path}: not UTF-8 text; save it as CSV (UTF-8)"]) from None
+    except OSError as exc:
+        raise CatalogError([f"{path}: cannot be read ({exc.strerror})"]) from None
+    return parse_catalog(text, source or str(path))
+
+
+def load_catalog(user_path: Path | None = None, *, include_user: bool = True) -> Catalog:
+    """The built-in catalog, with the user's catalog file (if present) adding or overriding codes."""
+    specs = {s.code: s for s in read_catalog_file(resource_path("codes.csv"), BUILTIN_SOURCE)}
+    path = user_path if user_path is not None else user_catalog_path()
+    if include_user and path.exists():
+        for spec in read_catalog_file(path):
+            specs[spec.code] = spec
+    _check_links(specs)
+    return Catalog(specs.values())

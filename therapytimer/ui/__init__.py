@@ -1,0 +1,1 @@
+"""The Qt layer: the only part of TherapyTimer that imports PySide6. It displays and forwards."""
