@@ -19,6 +19,7 @@ from therapytimer.core.rules import MAX_MINUTES, Rule, RuleInputError, Service, 
 from therapytimer.paths import user_catalog_path
 
 EXIT_USAGE = 2
+NAME_WIDTH = 48  # the built-in names fit; longer user names are shortened with an ellipsis
 
 
 class UsageError(Exception):
@@ -37,19 +38,20 @@ def _parse_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (use YYYY-MM-DD)") from None
 
 
-def _parse_code_minutes(arg: str, *, need_minutes: bool) -> tuple[str, int | None]:
+def _parse_code_minutes(arg: str, *, need_minutes: bool, label: str = "") -> tuple[str, int | None]:
     """`97110=23` → ("97110", 23); `97161` → ("97161", None). Raises UsageError naming `arg`."""
+    where = f"{label}{arg}"
     code, sep, minutes = arg.partition("=")
     code = code.strip().upper()
     if not CODE_PATTERN.match(code):
-        raise UsageError(f"{arg}: {code!r} is not a code (5 characters: five digits, or a letter and four digits)")
+        raise UsageError(f"{where}: {code!r} is not a code (5 characters: five digits, or a letter and four digits)")
     if not sep:
         if need_minutes:
-            raise UsageError(f"{arg}: give the minutes as {code}=MIN")
+            raise UsageError(f"{where}: give the minutes as {code}=MIN")
         return code, None
     minutes = minutes.strip()
     if not minutes.isdecimal() or not minutes.isascii() or int(minutes) > MAX_MINUTES:
-        raise UsageError(f"{arg}: minutes must be a whole number from 0 to {MAX_MINUTES}")
+        raise UsageError(f"{where}: minutes must be a whole number from 0 to {MAX_MINUTES}")
     return code, int(minutes)
 
 
@@ -73,7 +75,7 @@ def _services(args: argparse.Namespace, catalog: Catalog) -> list[Service]:
         minutes[code], specs[code] = value or 0, spec
     assistant: dict[str, int] = {}
     for arg in args.assistant:
-        code, value = _parse_code_minutes(arg, need_minutes=True)
+        code, value = _parse_code_minutes(arg, need_minutes=True, label="--assistant ")
         if code not in minutes:
             raise UsageError(f"--assistant {arg}: {code} is not among the codes given; list it too, e.g. {code}=0")
         if code in assistant:
@@ -88,16 +90,19 @@ def _services(args: argparse.Namespace, catalog: Catalog) -> list[Service]:
 def _table(rows: Sequence[Sequence[str]], right: set[int]) -> list[str]:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return [
-        "  ".join(cell.rjust(w) if i in right else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))).rstrip()
+        "  ".join(
+            cell.rjust(w) if i in right else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
         for row in rows
     ]
 
 
 def _human(result: UnitResult, hints: list[str], day: date) -> str:
-    head = f"{result.rule.title} · {day.isoformat()}" + (f" · {result.discipline.value}" if result.discipline else "")
+    parts = [result.rule.long_name, day.isoformat()] + ([result.discipline.value] if result.discipline else [])
+    head = " · ".join(parts)
     rows = [("CODE", "NAME", "MIN", "UNITS", "MODIFIERS")]
     for ln in result.lines:
-        name = ln.short_name if len(ln.short_name) <= 38 else ln.short_name[:37] + "…"
+        name = ln.short_name if len(ln.short_name) <= NAME_WIDTH else ln.short_name[: NAME_WIDTH - 1] + "…"
         rows.append((ln.code, name, str(ln.minutes), str(ln.units), " ".join(ln.modifiers)))
     out = [head, "", *_table(rows, {2, 3}), ""]
     out.append(
@@ -168,34 +173,71 @@ def cmd_codes(args: argparse.Namespace) -> int:
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
     """The top-level parser and one parser per command (parsed intermixed: options may follow codes)."""
-    parser = _Parser(prog="therapytimer", description="Per-code therapy timers and billing units. "
-                     "With no command, opens the window.")
+    parser = _Parser(
+        prog="therapytimer", description="Per-code therapy timers and billing units. With no command, opens the window."
+    )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    units = sub.add_parser("units", help="billable units for minutes per code", description=(
-        "Billable units for minutes per code under a payer rule, with the reasons and the next-unit hints."
-    ))
-    units.add_argument("codes", nargs="*", metavar="CODE[=MIN]", help="a code and its minutes (untimed codes may be bare)")
-    units.add_argument("--rule", choices=[r.value for r in Rule], default=Rule.CMS.value,
-                       help="cms: Medicare pooled 8-minute rule (default); ama: per-code midpoint rule")
-    units.add_argument("--discipline", type=str.upper, choices=[d.value for d in Discipline],
-                       help="adds GP/GO/GN and names the assistant modifier (CQ for PT, CO for OT)")
-    units.add_argument("--assistant", action="append", default=[], metavar="CODE=MIN",
-                       help="minutes the assistant furnished alone for a listed code (repeatable)")
-    units.add_argument("--prefer", action="append", default=[], metavar="CODE",
-                       help="in a tie of equal leftover minutes, give the unit to CODE (repeatable, in order)")
-    units.add_argument("--date", type=_parse_date, default=date.today(), metavar="YYYY-MM-DD",
-                       help="date of service, for the codes valid that day (default today)")
+    units = sub.add_parser(
+        "units",
+        help="billable units for minutes per code",
+        description=(
+            "Billable units for minutes per code under a payer rule, with the reasons and the next-unit hints."
+        ),
+    )
+    units.add_argument(
+        "codes", nargs="*", metavar="CODE[=MIN]", help="a code and its minutes (untimed codes may be bare)"
+    )
+    units.add_argument(
+        "--rule",
+        choices=[r.value for r in Rule],
+        default=Rule.CMS.value,
+        help="cms: Medicare pooled 8-minute rule (default); ama: per-code midpoint rule",
+    )
+    units.add_argument(
+        "--discipline",
+        type=str.upper,
+        choices=[d.value for d in Discipline],
+        help="adds GP/GO/GN and names the assistant modifier (CQ for PT, CO for OT)",
+    )
+    units.add_argument(
+        "--assistant",
+        action="append",
+        default=[],
+        metavar="CODE=MIN",
+        help="minutes the assistant furnished alone for a listed code (repeatable)",
+    )
+    units.add_argument(
+        "--prefer",
+        action="append",
+        default=[],
+        metavar="CODE",
+        help="in a tie of equal leftover minutes, give the unit to CODE (repeatable, in order)",
+    )
+    units.add_argument(
+        "--date",
+        type=_parse_date,
+        default=date.today(),
+        metavar="YYYY-MM-DD",
+        help="date of service, for the codes valid that day (default today)",
+    )
     units.add_argument("--json", action="store_true", help="print one JSON object")
     units.set_defaults(func=cmd_units)
 
-    codes = sub.add_parser("codes", help="list the code catalog (and check the user catalog)", description=(
-        "List the codes valid on a date, with their time shape; loading also validates the user catalog."
-    ))
+    codes = sub.add_parser(
+        "codes",
+        help="list the code catalog (and check the user catalog)",
+        description=("List the codes valid on a date, with their time shape; loading also validates the user catalog."),
+    )
     codes.add_argument("search", nargs="?", help="part of a code number or name")
-    codes.add_argument("--date", type=_parse_date, default=date.today(), metavar="YYYY-MM-DD",
-                       help="list codes valid on this date (default today)")
+    codes.add_argument(
+        "--date",
+        type=_parse_date,
+        default=date.today(),
+        metavar="YYYY-MM-DD",
+        help="list codes valid on this date (default today)",
+    )
     codes.add_argument("--all", action="store_true", help="include codes not valid on the date")
     codes.add_argument("--json", action="store_true", help="print a JSON list")
     codes.set_defaults(func=cmd_codes)

@@ -37,7 +37,9 @@ def _over_de_minimis(therapist: int, assistant: int) -> bool:
 def split_untimed(therapist: int, assistant: int) -> AssistantSplit:
     """The one unit of an untimed service carries the modifier when the assistant furnished >10 %."""
     if assistant and _over_de_minimis(therapist, assistant):
-        return AssistantSplit(1, f"the assistant alone furnished {assistant} of {therapist + assistant} min (over 10 %)")
+        return AssistantSplit(
+            1, f"the assistant alone furnished {assistant} of {therapist + assistant} min (over 10 %)"
+        )
     return AssistantSplit(0, f"the assistant alone furnished {assistant} of {therapist + assistant} min (10 % or less)")
 
 
@@ -56,13 +58,19 @@ def split_timed(units: int, therapist: int, assistant: int, each: int = 15) -> A
         parts.append(f"{full_therapist} full block(s) by the therapist do not")
     carried = min(remaining, left_t // (each // 2 + 1))
     if carried:
-        parts.append(f"the therapist furnished {left_t} of the remaining min (past the midpoint): {carried} unit(s) without")
+        parts.append(
+            f"the therapist furnished {left_t} of the remaining min (past the midpoint): {carried} unit(s) without"
+        )
     rest = remaining - carried
     modifier = full_assistant
     if rest:
         if _over_de_minimis(left_t, left_a):
             modifier += rest
-            parts.append(f"the assistant furnished {left_a} of the last {left_t + left_a} min (over 10 %): {rest} unit(s) with")
+            parts.append(
+                f"the assistant furnished {left_a} of the last {left_t + left_a} min (over 10 %): {rest} unit(s) with"
+            )
         else:
-            parts.append(f"the assistant furnished {left_a} of the last {left_t + left_a} min (10 % or less): no modifier")
+            parts.append(
+                f"the assistant furnished {left_a} of the last {left_t + left_a} min (10 % or less): no modifier"
+            )
     return AssistantSplit(modifier, "; ".join(parts) or "no unit is left for the modifier")

@@ -102,9 +102,7 @@ class CodeSpec:
         )
 
     def valid_on(self, day: date) -> bool:
-        return (self.valid_from is None or self.valid_from <= day) and (
-            self.valid_to is None or day <= self.valid_to
-        )
+        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
 
     def validity(self) -> str:
         """The effective dates in words, e.g. "valid through 2026-12-31"."""
@@ -183,8 +181,7 @@ class Catalog:
         return [
             s
             for s in self._specs.values()
-            if (needle in s.code.lower() or needle in s.short_name.lower())
-            and (on is None or s.valid_on(on))
+            if (needle in s.code.lower() or needle in s.short_name.lower()) and (on is None or s.valid_on(on))
         ]
 
 
@@ -272,7 +269,9 @@ def parse_catalog(text: str, source: str) -> list[CodeSpec]:
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if unknown or missing:
         if unknown:
-            problems.append(f"{source} line 1: unknown column(s) {', '.join(unknown)}; columns are {', '.join(COLUMNS)}")
+            problems.append(
+                f"{source} line 1: unknown column(s) {', '.join(unknown)}; columns are {', '.join(COLUMNS)}"
+            )
         if missing:
             problems.append(f"{source} line 1: missing column(s) {', '.join(missing)}")
         raise CatalogError(problems)
@@ -308,8 +307,7 @@ def _check_links(specs: dict[str, CodeSpec]) -> None:
             addon = specs.get(spec.addon_code)
             if addon is None or addon.kind is not Kind.ADDON:
                 problems.append(
-                    f"{spec.source}: {spec.code} names add-on {spec.addon_code}, "
-                    "which is not a code of kind addon"
+                    f"{spec.source}: {spec.code} names add-on {spec.addon_code}, which is not a code of kind addon"
                 )
             owners.setdefault(spec.addon_code, []).append(spec.code)
     for spec in specs.values():

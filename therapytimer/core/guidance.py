@@ -1,4 +1,4 @@
-""""Next unit" guidance: how many more minutes bring the next billable unit.
+""" "Next unit" guidance: how many more minutes bring the next billable unit.
 
 Clinicians today do this arithmetic in their heads at the bedside. Every hint is found by asking the
 engine itself (add a minute, recompute), so guidance can never disagree with the units billed.
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from therapytimer.core.catalog import Catalog, Discipline
-from therapytimer.core.rules import Rule, Service, compute, units_for
+from therapytimer.core.rules import Rule, Service, UnitResult, compute, units_for
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,8 @@ class Hint:
             if self.total_units == self.total_now
             else f"{self.total_units} in all"
         )
-        return f"{minutes} of {self.code} → {self.code_units} units of {self.code} ({total})"
+        units = "1 unit" if self.code_units == 1 else f"{self.code_units} units"
+        return f"{minutes} of {self.code} → {units} of {self.code} ({total})"
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -69,15 +70,16 @@ def next_units(
             continue
         seen.add(base.code)
         current = now.service_units[base.code]
-        for extra in range(1, _search_limit(service) + 1):
+
+        def after(extra: int, i: int = i, service: Service = service) -> UnitResult:
             trial = list(services)
             trial[i] = replace(service, minutes=service.minutes + extra)
-            after = compute(trial, rule, catalog, discipline=discipline, prefer=prefer, compare=False)
-            if after.service_units[base.code] > current:
-                hints.append(
-                    Hint(base.code, extra, after.service_units[base.code], after.total_units, now.total_units)
-                )
-                break
+            return compute(trial, rule, catalog, discipline=discipline, prefer=prefer, compare=False)
+
+        # One more unit of the code's own shape is always within this limit (15 min under the pool).
+        extra = next(e for e in range(1, _search_limit(service) + 1) if after(e).service_units[base.code] > current)
+        better = after(extra)
+        hints.append(Hint(base.code, extra, better.service_units[base.code], better.total_units, now.total_units))
     if rule is Rule.CMS and any(catalog.base_of(s.spec).pooled for s in services):
         pooled = now.pooled_minutes
         extra = next(m for m in range(1, 16) if units_for(pooled + m) > units_for(pooled))

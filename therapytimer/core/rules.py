@@ -34,7 +34,7 @@ class Rule(StrEnum):
     AMA = "ama"
 
     @property
-    def title(self) -> str:
+    def long_name(self) -> str:
         return {"cms": "Medicare 8-minute rule (pooled)", "ama": "per-code midpoint rule (AMA/CPT)"}[self.value]
 
     @property
@@ -81,10 +81,6 @@ class Service:
     spec: CodeSpec
     minutes: int = 0
     assistant_minutes: int = 0
-
-    @property
-    def total(self) -> int:
-        return self.minutes + self.assistant_minutes
 
 
 @dataclass(frozen=True)
@@ -195,9 +191,7 @@ def tie_rank(prefer: Sequence[str]) -> Callable[[CodeSpec], tuple[int, Decimal, 
     return rank
 
 
-def allocate_pool(
-    minutes: Mapping[str, int], rank: Callable[[str], Any]
-) -> tuple[dict[str, int], Tie | None]:
+def allocate_pool(minutes: Mapping[str, int], rank: Callable[[str], Any]) -> tuple[dict[str, int], Tie | None]:
     """Medicare's allocation of the pooled units: full 15-minute blocks first, then one unit each to
     the largest leftovers. Returns the units per code and the tie at the cut, if any."""
     total_units = units_for(sum(minutes.values()))
@@ -216,9 +210,9 @@ def allocate_pool(
     edge = leftover(chosen[-1])
     group = tuple(c for c in candidates if leftover(c) == edge)
     winners = tuple(c for c in group if c in chosen)
-    alternatives = tuple(
-        combo for combo in combinations(group, len(winners)) if combo != winners
-    )[:MAX_TIE_ALTERNATIVES]
+    alternatives = tuple(combo for combo in combinations(group, len(winners)) if combo != winners)[
+        :MAX_TIE_ALTERNATIVES
+    ]
     return units, Tie(edge, len(winners), group, winners, alternatives)
 
 
@@ -250,7 +244,8 @@ def _pool_reason(code: str, m: int, units: int, spare: int) -> str:
         why = f"the pool's {_plural(spare, 'remaining unit')} went to larger leftovers"
         return f"{head}; leftover {rest} min gets no unit ({why}) = {_plural(units, 'unit')}"
     if rest:
-        return f"{head}; leftover {rest} min gets no unit (no pool unit is left after the full blocks) = {_plural(units, 'unit')}"
+        why = "no pool unit is left after the full blocks"
+        return f"{head}; leftover {rest} min gets no unit ({why}) = {_plural(units, 'unit')}"
     return f"{head} = {_plural(units, 'unit')}"
 
 
@@ -278,7 +273,9 @@ def _lines_for(
     first_units = min(units, 1)
     first_plain = first_units if plain else 0
     first_taken = min(entry.total, spec.first_minutes)
-    from_t = min(entry.therapist, first_taken) if first_plain or not k else first_taken - min(entry.assistant, first_taken)
+    from_t = (
+        min(entry.therapist, first_taken) if first_plain or not k else first_taken - min(entry.assistant, first_taken)
+    )
     from_a = first_taken - from_t
     first_mod_units = first_units - first_plain
     lines = emit(spec, first_plain, from_t, first_mod_units, from_a)
@@ -307,8 +304,9 @@ def compute(
         if entry.assistant and mod is None:
             raise RuleInputError(
                 f"{entry.spec.code}: assistant minutes need --discipline PT (CQ) or OT (CO); "
-                "SLP has no assistant modifier" if discipline else
-                f"{entry.spec.code}: assistant minutes need a discipline: PT (CQ) or OT (CO)"
+                "SLP has no assistant modifier"
+                if discipline
+                else f"{entry.spec.code}: assistant minutes need a discipline: PT (CQ) or OT (CO)"
             )
     rank = tie_rank(prefer)
     pooled = {c: e.total for c, e in merged.items() if rule is Rule.CMS and e.spec.pooled}
@@ -333,7 +331,9 @@ def compute(
         if spec.kind is Kind.UNTIMED:
             units = 1
             split = split_untimed(entry.therapist, entry.assistant)
-            text = f"{code}: untimed, 1 unit" + (f"; its {entry.total} min count toward total treatment time only" if entry.total else "")
+            text = f"{code}: untimed, 1 unit" + (
+                f"; its {entry.total} min count toward total treatment time only" if entry.total else ""
+            )
         elif code in pooled:
             units = pool_units[code]
             split = split_timed(units, entry.therapist, entry.assistant)
@@ -351,7 +351,8 @@ def compute(
         service_units[code] = units
         lines += _lines_for(entry, units, split, base_modifiers, catalog, mod)
         if discipline and discipline not in spec.disciplines:
-            warnings.append(f"{code} is not usually billed by {discipline.value} (catalog lists {' '.join(sorted(spec.disciplines))})")
+            listed = " ".join(sorted(spec.disciplines))
+            warnings.append(f"{code} is not usually billed by {discipline.value} (catalog lists {listed})")
         if rule is Rule.CMS and spec.note.startswith(MEDICARE_NOTE):
             warnings.append(f"{code}: {spec.note}")
     ties = (tie,) if tie else ()
@@ -367,8 +368,10 @@ def compute(
     total_units = sum(ln.units for ln in lines)
     other_units = None
     if compare:
-        other_units = compute(services, rule.other, catalog, discipline=discipline, prefer=prefer, compare=False).total_units
-        explanation.append(f"Under the {rule.other.title} the same minutes bill {_plural(other_units, 'unit')}.")
+        other_units = compute(
+            services, rule.other, catalog, discipline=discipline, prefer=prefer, compare=False
+        ).total_units
+        explanation.append(f"Under the {rule.other.long_name} the same minutes bill {_plural(other_units, 'unit')}.")
     return UnitResult(
         rule=rule,
         discipline=discipline,

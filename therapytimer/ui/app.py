@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from therapytimer.ui.main_window import MainWindow
 
 NO_SCREEN = (
     "therapytimer: no screen found (DISPLAY and WAYLAND_DISPLAY are unset). Run the window from a desktop "
@@ -20,21 +24,17 @@ def has_screen() -> bool:
     return bool(env.get("DISPLAY") or env.get("WAYLAND_DISPLAY") or env.get("QT_QPA_PLATFORM"))
 
 
-def main() -> int:
-    if not has_screen():
-        print(NO_SCREEN, file=sys.stderr)
-        return 2
-    from PySide6.QtWidgets import QApplication, QMessageBox
+def create_window() -> MainWindow:
+    """The main window over the catalog. A broken user catalog must not keep the clinician from
+    working: it is reported in a dialog and the built-in codes are used."""
+    from PySide6.QtWidgets import QMessageBox
 
     from therapytimer.core.catalog import CatalogError, load_catalog
     from therapytimer.ui.main_window import MainWindow
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("TherapyTimer")
     try:
         catalog = load_catalog()
     except CatalogError as exc:
-        # A broken user file must not keep the clinician from working: say what is wrong, use the built-ins.
         QMessageBox.warning(
             None,
             "TherapyTimer: user catalog not loaded",
@@ -42,6 +42,17 @@ def main() -> int:
             + "\n".join(exc.problems),
         )
         catalog = load_catalog(include_user=False)
-    window = MainWindow(catalog)
+    return MainWindow(catalog)
+
+
+def main() -> int:
+    if not has_screen():
+        print(NO_SCREEN, file=sys.stderr)
+        return 2
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("TherapyTimer")
+    window = create_window()
     window.show()
     return int(app.exec())

@@ -1,0 +1,52 @@
+"""Next-unit hints agree with the engine and read the way a clinician would say them."""
+
+from __future__ import annotations
+
+from tests.helpers import CATALOG
+from therapytimer.core.catalog import Discipline
+from therapytimer.core.guidance import Hint, next_units
+from therapytimer.core.rules import Rule, Service
+
+
+def hints(minutes: dict[str, int], rule: Rule = Rule.CMS, **kw: object) -> list[Hint]:
+    services = [Service(CATALOG.get(c), m) for c, m in minutes.items()]
+    return next_units(services, rule, CATALOG, **kw)  # type: ignore[arg-type]
+
+
+def test_medicare_hints_for_the_pool_and_each_code() -> None:
+    got = hints({"97112": 24, "97110": 23})
+    assert got[0] == Hint(None, 6, 0, 4, 3)  # 47 → 53 min makes a 4th unit
+    assert got[0].text() == "6 more min of any 15-minute code bills a unit (4 in all)"
+    by_code = {h.code: h for h in got[1:]}
+    assert by_code["97110"].more_minutes == 2  # 25 min outweighs 97112's 9-min leftover
+    assert (
+        by_code["97110"].text()
+        == "2 more min of 97110 → 2 units of 97110 (total stays 3: the unit moves from another code)"
+    )
+    assert by_code["97112"].text() == "14 more min of 97112 → 3 units of 97112 (4 in all)"
+
+
+def test_one_more_minute_wording() -> None:
+    (pool, code) = hints({"97110": 7})
+    assert pool.text() == "1 more minute of any 15-minute code bills a unit (1 in all)"
+    assert code.text() == "1 more minute of 97110 → 1 unit of 97110 (1 in all)"
+
+
+def test_per_code_hints_follow_each_codes_ladder() -> None:
+    got = hints({"97112": 24, "97110": 20}, Rule.AMA)
+    assert [(h.code, h.more_minutes, h.code_units) for h in got] == [("97112", 14, 3), ("97110", 3, 2)]
+
+
+def test_untimed_codes_have_no_hint_and_add_on_minutes_hint_their_base() -> None:
+    got = hints({"97161": 30, "97130": 20, "97129": 0}, Rule.AMA)
+    assert [(h.code, h.more_minutes, h.code_units) for h in got] == [("97129", 3, 2)]
+
+
+def test_hour_codes_hint_toward_their_own_midpoint() -> None:
+    (hint,) = hints({"96105": 10})
+    assert (hint.code, hint.more_minutes, hint.code_units) == ("96105", 21, 1)
+
+
+def test_hint_as_dict() -> None:
+    data = hints({"97110": 7}, discipline=Discipline.PT)[1].to_dict()
+    assert data == {"code": "97110", "more_minutes": 1, "code_units": 1, "total_units": 1, "text": data["text"]}
