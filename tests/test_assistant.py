@@ -32,9 +32,16 @@ def test_split_timed(units: int, therapist: int, assistant: int, modifier_units:
 
 def test_split_timed_explains_itself() -> None:
     reason = split_timed(2, 13, 23).reason
-    assert "1 full 15-min block(s) by the assistant alone take the modifier" in reason
-    assert "the therapist furnished 13 of the remaining min" in reason
-    assert "the therapist do not" in split_timed(2, 15, 10).reason
+    assert reason == (
+        "1 unit wholly by the assistant alone takes the modifier; "
+        "the therapist furnished 13 of the last 21 min, past the unit's midpoint: 1 unit without"
+    )
+    assert split_timed(3, 30, 10).reason == (
+        "2 units wholly by the therapist do not; the assistant furnished 10 of the last 10 min (over 10 %: 1 unit with)"
+    )
+    assert "2 units wholly by the assistant alone take the modifier" in split_timed(2, 0, 30).reason
+    assert "1 unit wholly by the therapist does not" in split_timed(2, 15, 10).reason
+    assert split_timed(1, 14, 1).reason.endswith("1 unit without")
 
 
 def test_split_timed_under_ten_percent_after_the_therapist_carries() -> None:

@@ -197,3 +197,13 @@ def test_validity_and_shape_words() -> None:
     assert catalog.get("97110").shape() == "timed, 15-min units"
     assert catalog.get("97130").shape().startswith("add-on")
     assert catalog.get("97129").shape() == "timed, first 15 min, then each 15 min as 97130"
+
+
+def test_an_add_on_is_valid_only_while_its_base_code_is(user_dirs: Path) -> None:
+    (user_dirs / "codes.csv").write_text(
+        HEADER + "X1000,Base,timed,SLP,15,15,X1001,2027-01-01,,,\nX1001,Add-on,addon,SLP,,,,,,,\n"
+    )
+    catalog = load_catalog()
+    with pytest.raises(CodeError, match="X1001 bills under X1000, which is not valid on 2026-06-01"):
+        catalog.lookup("X1001", date(2026, 6, 1))
+    assert catalog.lookup("X1001", date(2027, 1, 4)).code == "X1001"

@@ -51,6 +51,12 @@ def test_json_reports_ties_and_cognitive_split(capsys: pytest.CaptureFixture[str
     ] == ["97110"]
 
 
+@pytest.mark.parametrize("args", [["97110=1440"], ["97110=1433"], ["97546=61"], ["97546=105"]])
+def test_edge_minutes_answer_normally(capsys: pytest.CaptureFixture[str], args: list[str]) -> None:
+    code, out, _ = run(capsys, "units", "--json", *args)
+    assert code == 0 and json.loads(out)["next_unit"]
+
+
 def test_zero_minute_code_appears_with_zero_units(capsys: pytest.CaptureFixture[str]) -> None:
     data = json.loads(run(capsys, "units", "--json", "--rule", "ama", "97110=33", "97140=0")[1])
     assert [(ln["code"], ln["units"]) for ln in data["lines"]] == [("97110", 2), ("97140", 0)]
@@ -140,7 +146,7 @@ def test_codes_lists_the_catalog(capsys: pytest.CaptureFixture[str], user_dirs: 
             "short_name": "Mine",
             "kind": "untimed",
             "shape": "untimed (1 unit per service)",
-            "disciplines": ["OT", "PT", "SLP"],
+            "disciplines": ["PT", "OT", "SLP"],
             "valid_from": None,
             "valid_to": None,
             "default_fee_usd": None,

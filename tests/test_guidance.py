@@ -50,3 +50,18 @@ def test_hour_codes_hint_toward_their_own_midpoint() -> None:
 def test_hint_as_dict() -> None:
     data = hints({"97110": 7}, discipline=Discipline.PT)[1].to_dict()
     assert data == {"code": "97110", "more_minutes": 1, "code_units": 1, "total_units": 1, "text": data["text"]}
+
+
+def test_hints_at_the_minute_limit_do_not_fail() -> None:
+    (pool, code) = hints({"97110": 1440})
+    assert (pool.more_minutes, code.more_minutes, code.code_units) == (8, 8, 97)
+
+
+def test_add_on_of_a_long_shape_given_alone_hints_its_base() -> None:
+    # 61 min of work hardening (first 2 hours, then each hour): the next unit is at 151 min.
+    assert [(h.code, h.more_minutes, h.code_units) for h in hints({"97546": 61})] == [("97545", 90, 2)]
+
+
+def test_pair_hint_says_how_the_units_bill() -> None:
+    (_, hint) = hints({"97129": 30})
+    assert hint.text() == "8 more min of 97129 → 3 units of 97129 (1 × 97129 + 2 × 97130) (3 in all)"

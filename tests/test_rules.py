@@ -96,6 +96,8 @@ def test_prefer_settles_a_tie_the_other_way() -> None:
     assert keyed_units(default) == {"97112": 2, "97110": 1}
     assert keyed_units(chosen) == {"97112": 1, "97110": 2}
     assert chosen.ties[0].chosen == ("97110",)
+    assert "given to 97110 (as preferred)" in chosen.explanation[-2]
+    assert "given to 97112 (by default: higher default fee, then lower code)" in default.explanation[-2]
 
 
 def test_prefer_never_overrides_a_larger_leftover() -> None:
@@ -196,12 +198,85 @@ def test_assistant_on_untimed_service() -> None:
     assert keyed_units(bill({"97150": 20}, assistant={"97150": 2}, discipline="PT")) == {"97150": 1, "97150-CQ": 0}
 
 
-def test_assistant_on_cognitive_pair_puts_the_first_unit_plain_when_any_unit_is() -> None:
+def test_assistant_on_cognitive_pair_marks_each_unit_by_who_furnished_it() -> None:
+    # 45 min: the assistant's whole first 15 (CO), the therapist's whole next 15, the last 5 + 10 (CO).
     result = bill({"97129": 20}, assistant={"97129": 25}, discipline="OT")
-    assert keyed_units(result) == {"97129": 1, "97130": 0, "97130-CO": 2}
+    assert keyed_units(result) == {"97129-CO": 1, "97130": 1, "97130-CO": 1}
+    assert sum(ln.minutes for ln in result.lines) == 45
+    therapist_first = bill({"97129": 25}, assistant={"97129": 5}, discipline="OT")
+    assert keyed_units(therapist_first) == {"97129": 1, "97130": 1, "97130-CO": 0}
     all_assistant = bill({}, assistant={"97129": 30}, discipline="OT")
     assert keyed_units(all_assistant) == {"97129-CO": 1, "97130-CO": 1}
-    assert sum(ln.minutes for ln in result.lines) == 45
+
+
+@pytest.mark.parametrize(
+    ("code", "discipline", "therapist", "assistant"),
+    [("96112", "OT", 30, 29), ("97545", "PT", 60, 59)],
+)
+def test_assistant_share_of_a_long_first_unit(code: str, discipline: str, therapist: int, assistant: int) -> None:
+    # One 60-min (120-min) unit: the therapist is short of its midpoint (31, 61), the assistant over 10 %.
+    result = bill({code: therapist}, assistant={code: assistant}, discipline=discipline)
+    assert result.total_units == 1
+    assert sum(ln.units for ln in result.lines if {"CQ", "CO"} & set(ln.modifiers)) == 1
+
+
+def test_first_hour_pair_gives_whole_units_to_whoever_furnished_them() -> None:
+    # 96112 + 96113: the assistant alone furnished the whole first hour, the therapist a whole 30 min.
+    result = bill({"96112": 30}, assistant={"96112": 60}, discipline="OT")
+    lines = [(ln.code, ln.modifiers, ln.minutes, ln.units) for ln in result.lines]
+    assert lines == [("96112", ("GO", "CO"), 60, 1), ("96113", ("GO",), 30, 1)]
+
+
+def test_cognitive_minutes_pool_with_other_timed_codes() -> None:
+    result = bill({"97129": 8, "97530": 30})
+    assert result.total_units == 3 and result.units_by_code()["97129"] == 1
+
+
+def test_four_way_tie_for_two_units() -> None:
+    result = bill({c: 22 for c in ("97110", "97112", "97140", "97530")})
+    assert result.total_units == 6
+    (tie,) = result.ties
+    assert tie.units == 2 and len(tie.chosen) == 2 and len(tie.alternatives) == 5
+
+
+def test_many_tied_codes_build_only_the_reported_alternatives() -> None:
+    codes = [CodeSpec(f"X{i:04d}", f"c{i}", Kind.TIMED, frozenset(Discipline)) for i in range(27)]
+    # 27 × 7 min = 189 min → 13 units among 27 equal leftovers: 20 million combinations exist.
+    result = compute([Service(s, 7) for s in codes], Rule.CMS, Catalog(codes), compare=False)
+    assert result.total_units == 13
+    assert len(result.ties[0].alternatives) == 20
+
+
+def test_prefer_an_add_on_code_given_alone() -> None:
+    result = bill({"97130": 20, "97110": 20}, prefer=("97130",))
+    assert result.units_by_code() == {"97129": 1, "97130": 1, "97110": 1}
+
+
+def test_tie_loser_is_not_said_to_have_a_smaller_leftover() -> None:
+    result = bill({"97110": 20, "97112": 20})
+    loser = next(e for e in result.explanation if e.startswith("97110:"))
+    assert "larger leftovers" not in loser
+    assert "tied with 97112; see the tie below" in loser
+
+
+def test_add_on_minutes_given_alone_are_explained() -> None:
+    text = "\n".join(bill({"97130": 23}).explanation)
+    assert "97130 minutes count under 97129: together they bill 1 × 97129 then 97130" in text
+
+
+def test_codes_of_different_disciplines_without_one_given_are_warned() -> None:
+    assert any(
+        "PT, OT and SLP are pooled and billed separately" in w for w in bill({"97116": 10, "97533": 10}).warnings
+    )
+    assert bill({"97116": 10, "97533": 10}, discipline="PT").warnings  # 97533 is OT-only
+    assert not any("separately" in w for w in bill({"97110": 10, "97533": 10}).warnings)
+
+
+def test_pool_explanation_names_the_discipline() -> None:
+    assert (
+        "PT minutes pooled for the day, each discipline on its own"
+        in bill({"97110": 9}, discipline="PT").explanation[0]
+    )
 
 
 def test_assistant_minutes_need_a_discipline_with_a_modifier() -> None:
@@ -211,10 +286,12 @@ def test_assistant_minutes_need_a_discipline_with_a_modifier() -> None:
         bill({"97129": 5}, assistant={"97129": 10}, discipline="SLP")
 
 
-@pytest.mark.parametrize("minutes", [-1, 1441])
-def test_minutes_out_of_range_are_refused(minutes: int) -> None:
-    with pytest.raises(RuleInputError, match="0 to 1440"):
-        compute([Service(CATALOG.get("97110"), minutes)], Rule.CMS, CATALOG)
+def test_negative_minutes_are_refused_and_the_ladder_has_no_cap() -> None:
+    with pytest.raises(RuleInputError, match="cannot be negative"):
+        compute([Service(CATALOG.get("97110"), -1)], Rule.CMS, CATALOG)
+    with pytest.raises(RuleInputError, match="cannot be negative"):
+        compute([Service(CATALOG.get("97110"), 0, -1)], Rule.CMS, CATALOG)
+    assert bill({"97110": 3000}).total_units == 200
 
 
 def test_explanation_says_why_in_plain_words() -> None:

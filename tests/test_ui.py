@@ -22,7 +22,7 @@ def test_catalog_model_is_a_well_behaved_qt_model(qtmodeltester: ModelTester) ->
     qtmodeltester.check(model)  # type: ignore[no-untyped-call]
     row = next(r for r in range(model.rowCount()) if model.spec(r).code == "97110")
     cells = [model.index(row, c).data() for c in range(model.columnCount())]
-    assert cells == ["97110", "Therapeutic exercise", "timed, 15-min units", "OT PT", "$28.79", "no end date"]
+    assert cells == ["97110", "Therapeutic exercise", "timed, 15-min units", "PT OT", "$28.79", "no end date"]
     assert model.headerData(0, Qt.Orientation.Horizontal) == "Code"
     assert model.headerData(0, Qt.Orientation.Vertical) is None
     assert model.data(QModelIndex()) is None

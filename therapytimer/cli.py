@@ -148,7 +148,7 @@ def cmd_codes(args: argparse.Namespace) -> int:
                         "short_name": s.short_name,
                         "kind": s.kind.value,
                         "shape": s.shape(),
-                        "disciplines": sorted(d.value for d in s.disciplines),
+                        "disciplines": s.discipline_text().split(),
                         "valid_from": s.valid_from.isoformat() if s.valid_from else None,
                         "valid_to": s.valid_to.isoformat() if s.valid_to else None,
                         "default_fee_usd": str(s.default_fee) if s.default_fee is not None else None,
@@ -163,7 +163,7 @@ def cmd_codes(args: argparse.Namespace) -> int:
     rows = [("CODE", "NAME", "SHAPE", "FOR", "FEE", "DATES")]
     for s in specs:
         fee = f"{s.default_fee:.2f}" if s.default_fee is not None else "-"
-        rows.append((s.code, s.short_name, s.shape(), " ".join(sorted(s.disciplines)), fee, s.validity()))
+        rows.append((s.code, s.short_name, s.shape(), s.discipline_text(), fee, s.validity()))
     print("\n".join(_table(rows, {4})))
     path = user_catalog_path()
     state = "loaded" if path.exists() else "not present"

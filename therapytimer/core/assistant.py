@@ -24,10 +24,18 @@ DE_MINIMIS_PERCENT = 10
 
 @dataclass(frozen=True)
 class AssistantSplit:
-    """How many of a code's units carry CQ/CO, and why in words."""
+    """Which of a code's units carry CQ/CO (one flag per unit, first unit first), and why in words."""
 
-    modifier_units: int
+    flags: tuple[bool, ...]
     reason: str
+
+    @property
+    def modifier_units(self) -> int:
+        return sum(self.flags)
+
+
+def _units(n: int) -> str:
+    return f"{n} unit" if n == 1 else f"{n} units"
 
 
 def _over_de_minimis(therapist: int, assistant: int) -> bool:
@@ -36,41 +44,46 @@ def _over_de_minimis(therapist: int, assistant: int) -> bool:
 
 def split_untimed(therapist: int, assistant: int) -> AssistantSplit:
     """The one unit of an untimed service carries the modifier when the assistant furnished >10 %."""
+    share = f"the assistant alone furnished {assistant} of {therapist + assistant} min"
     if assistant and _over_de_minimis(therapist, assistant):
-        return AssistantSplit(
-            1, f"the assistant alone furnished {assistant} of {therapist + assistant} min (over 10 %)"
-        )
-    return AssistantSplit(0, f"the assistant alone furnished {assistant} of {therapist + assistant} min (10 % or less)")
+        return AssistantSplit((True,), f"{share} (over 10 %)")
+    return AssistantSplit((False,), f"{share} (10 % or less)")
 
 
-def split_timed(units: int, therapist: int, assistant: int, each: int = 15) -> AssistantSplit:
-    """Of `units` billed for a timed code, how many carry CQ/CO (see the module docstring)."""
-    if units <= 0 or assistant <= 0:
-        return AssistantSplit(0, "no billed unit was furnished by the assistant alone")
-    full_assistant = min(assistant // each, units)
-    full_therapist = min(therapist // each, units - full_assistant)
-    remaining = units - full_assistant - full_therapist
-    left_t, left_a = therapist - full_therapist * each, assistant - full_assistant * each
+def split_timed(units: int, therapist: int, assistant: int, first: int = 15, each: int = 15) -> AssistantSplit:
+    """Of `units` billed for a timed code (first unit `first` min, later ones `each`), which carry CQ/CO.
+
+    Steps 1-3 of the module docstring, unit by unit; for 15-minute codes every unit is 15 minutes.
+    """
+    sizes = [first] + [each] * (units - 1) if units > 0 else []
+    if not sizes or assistant <= 0:
+        return AssistantSplit((False,) * len(sizes), "no billed unit was furnished by the assistant alone")
+    flags: list[bool | None] = [None] * len(sizes)
+    left_t, left_a = therapist, assistant
+    for i, size in enumerate(sizes):  # 1. whole units furnished by one clinician alone
+        if left_a >= size:
+            flags[i], left_a = True, left_a - size
+        elif left_t >= size:
+            flags[i], left_t = False, left_t - size
     parts = []
-    if full_assistant:
-        parts.append(f"{full_assistant} full {each}-min block(s) by the assistant alone take the modifier")
-    if full_therapist:
-        parts.append(f"{full_therapist} full block(s) by the therapist do not")
-    carried = min(remaining, left_t // (each // 2 + 1))
-    if carried:
-        parts.append(
-            f"the therapist furnished {left_t} of the remaining min (past the midpoint): {carried} unit(s) without"
-        )
-    rest = remaining - carried
-    modifier = full_assistant
-    if rest:
-        if _over_de_minimis(left_t, left_a):
-            modifier += rest
-            parts.append(
-                f"the assistant furnished {left_a} of the last {left_t + left_a} min (over 10 %): {rest} unit(s) with"
-            )
-        else:
-            parts.append(
-                f"the assistant furnished {left_a} of the last {left_t + left_a} min (10 % or less): no modifier"
-            )
-    return AssistantSplit(modifier, "; ".join(parts) or "no unit is left for the modifier")
+    by_assistant, by_therapist = flags.count(True), flags.count(False)
+    if by_assistant:
+        verb = "takes" if by_assistant == 1 else "take"
+        parts.append(f"{_units(by_assistant)} wholly by the assistant alone {verb} the modifier")
+    if by_therapist:
+        verb = "does" if by_therapist == 1 else "do"
+        parts.append(f"{_units(by_therapist)} wholly by the therapist {verb} not")
+    over = _over_de_minimis(left_t, left_a)
+    carry = left_t
+    for i, size in enumerate(sizes):
+        if flags[i] is not None:
+            continue
+        if carry >= size // 2 + 1:  # 2. the therapist alone furnished past this unit's midpoint
+            flags[i], carry = False, max(carry - size, 0)
+            last = f"the therapist furnished {left_t} of the last {left_t + left_a} min"
+            parts.append(f"{last}, past the unit's midpoint: 1 unit without")
+        else:  # 3. de minimis on the leftover minutes
+            flags[i] = over
+            share = f"the assistant furnished {left_a} of the last {left_t + left_a} min"
+            parts.append(f"{share} ({'over 10 %: 1 unit with' if over else '10 % or less: no modifier'})")
+    return AssistantSplit(tuple(bool(f) for f in flags), "; ".join(parts))

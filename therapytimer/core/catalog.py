@@ -101,6 +101,10 @@ class CodeSpec:
             and self.each_minutes == POOL_UNIT_MINUTES
         )
 
+    def discipline_text(self) -> str:
+        """The disciplines in their usual order, e.g. "PT OT"."""
+        return " ".join(d.value for d in Discipline if d in self.disciplines)
+
     def valid_on(self, day: date) -> bool:
         return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
 
@@ -168,6 +172,11 @@ class Catalog:
         spec = self.get(code)
         if not spec.valid_on(on):
             raise CodeError(f"{code} is not valid on {on.isoformat()} ({spec.validity()})")
+        base = self.base_of(spec)
+        if not base.valid_on(on):  # an add-on bills only with its base code
+            raise CodeError(
+                f"{code} bills under {base.code}, which is not valid on {on.isoformat()} ({base.validity()})"
+            )
         return spec
 
     def base_of(self, spec: CodeSpec) -> CodeSpec:

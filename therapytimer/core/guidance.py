@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from therapytimer.core.catalog import Catalog, Discipline
+from therapytimer.core.catalog import Catalog, CodeSpec, Discipline
 from therapytimer.core.rules import Rule, Service, UnitResult, compute, units_for
 
 
@@ -22,6 +22,7 @@ class Hint:
     code_units: int
     total_units: int
     total_now: int
+    addon: str | None = None
 
     def text(self) -> str:
         minutes = "1 more minute" if self.more_minutes == 1 else f"{self.more_minutes} more min"
@@ -33,7 +34,8 @@ class Hint:
             else f"{self.total_units} in all"
         )
         units = "1 unit" if self.code_units == 1 else f"{self.code_units} units"
-        return f"{minutes} of {self.code} → {units} of {self.code} ({total})"
+        pair = f" (1 × {self.code} + {self.code_units - 1} × {self.addon})" if self.addon else ""
+        return f"{minutes} of {self.code} → {units} of {self.code}{pair} ({total})"
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -45,9 +47,9 @@ class Hint:
         }
 
 
-def _search_limit(service: Service) -> int:
-    """Enough minutes to cross at least one more unit of this code's shape."""
-    return service.spec.first_minutes + 2 * service.spec.each_minutes
+def _search_limit(spec: CodeSpec) -> int:
+    """Enough minutes to cross at least one more unit of this (base) code's shape."""
+    return spec.first_minutes + 2 * spec.each_minutes
 
 
 def next_units(
@@ -77,9 +79,13 @@ def next_units(
             return compute(trial, rule, catalog, discipline=discipline, prefer=prefer, compare=False)
 
         # One more unit of the code's own shape is always within this limit (15 min under the pool).
-        extra = next(e for e in range(1, _search_limit(service) + 1) if after(e).service_units[base.code] > current)
+        extra = next(e for e in range(1, _search_limit(base) + 1) if after(e).service_units[base.code] > current)
         better = after(extra)
-        hints.append(Hint(base.code, extra, better.service_units[base.code], better.total_units, now.total_units))
+        hints.append(
+            Hint(
+                base.code, extra, better.service_units[base.code], better.total_units, now.total_units, base.addon_code
+            )
+        )
     if rule is Rule.CMS and any(catalog.base_of(s.spec).pooled for s in services):
         pooled = now.pooled_minutes
         extra = next(m for m in range(1, 16) if units_for(pooled + m) > units_for(pooled))

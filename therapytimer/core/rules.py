@@ -18,13 +18,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from itertools import combinations
+from itertools import combinations, islice
 from typing import Any
 
 from therapytimer.core.assistant import AssistantSplit, split_timed, split_untimed
 from therapytimer.core.catalog import POOL_UNIT_MINUTES, Catalog, CodeSpec, Discipline, Kind
 
-MAX_MINUTES = 1440
+MAX_MINUTES = 1440  # the most a user may enter for one code (a day); the ladder itself has no cap
 MAX_TIE_ALTERNATIVES = 20
 MEDICARE_NOTE = "Medicare:"  # catalog notes starting so are warnings when billing under the cms rule
 
@@ -210,17 +210,17 @@ def allocate_pool(minutes: Mapping[str, int], rank: Callable[[str], Any]) -> tup
     edge = leftover(chosen[-1])
     group = tuple(c for c in candidates if leftover(c) == edge)
     winners = tuple(c for c in group if c in chosen)
-    alternatives = tuple(combo for combo in combinations(group, len(winners)) if combo != winners)[
-        :MAX_TIE_ALTERNATIVES
-    ]
+    # Built lazily: 27 tied codes have millions of combinations, and only the first few are reported.
+    others = (combo for combo in combinations(group, len(winners)) if combo != winners)
+    alternatives = tuple(islice(others, MAX_TIE_ALTERNATIVES))
     return units, Tie(edge, len(winners), group, winners, alternatives)
 
 
 def _merge(services: Iterable[Service], catalog: Catalog) -> dict[str, _Merged]:
     merged: dict[str, _Merged] = {}
     for service in services:
-        if not 0 <= service.minutes <= MAX_MINUTES or not 0 <= service.assistant_minutes <= MAX_MINUTES:
-            raise RuleInputError(f"{service.spec.code}: minutes must be whole numbers from 0 to {MAX_MINUTES}")
+        if service.minutes < 0 or service.assistant_minutes < 0:
+            raise RuleInputError(f"{service.spec.code}: minutes cannot be negative")
         base = catalog.base_of(service.spec)
         entry = merged.setdefault(base.code, _Merged(base))
         entry.therapist += service.minutes
@@ -233,13 +233,16 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def _pool_reason(code: str, m: int, units: int, spare: int) -> str:
+def _pool_reason(code: str, m: int, units: int, spare: int, tie: Tie | None) -> str:
     """Why a pooled code got its units; `spare` is the pool's units left after all full blocks."""
     full = m // POOL_UNIT_MINUTES
     rest = m % POOL_UNIT_MINUTES
     head = f"{code}: {m} min → " + (f"{full} full 15-min unit{'s' if full > 1 else ''}" if full else "no full unit")
     if units > full:
         return f"{head} + 1 for the leftover ({rest} min, among the largest) = {_plural(units, 'unit')}"
+    if tie and code in tie.codes:
+        why = f"tied with {', '.join(c for c in tie.codes if c != code)}; see the tie below"
+        return f"{head}; leftover {rest} min gets no unit ({why}) = {_plural(units, 'unit')}"
     if rest and spare:
         why = f"the pool's {_plural(spare, 'remaining unit')} went to larger leftovers"
         return f"{head}; leftover {rest} min gets no unit ({why}) = {_plural(units, 'unit')}"
@@ -254,8 +257,6 @@ def _lines_for(
 ) -> list[Line]:
     """Claim lines for one service: plain and CQ/CO lines, and the first/add-on split of a pair."""
     spec = entry.spec
-    k = split.modifier_units
-    plain = units - k
     with_mod = (*modifiers, mod) if mod else modifiers
 
     def emit(s: CodeSpec, p_units: int, p_min: int, m_units: int, m_min: int) -> list[Line]:
@@ -268,18 +269,24 @@ def _lines_for(
         return out
 
     if not spec.addon_code:
-        return emit(spec, plain, entry.therapist, k, entry.assistant)
+        k = split.modifier_units
+        return emit(spec, units - k, entry.therapist, k, entry.assistant)
+    # A pair: the first unit bills as the code itself (once a day), the rest as its add-on. The first
+    # unit's minutes come from whoever furnished it; the rest of the minutes sit on the add-on lines.
     addon = catalog.get(spec.addon_code)
     first_units = min(units, 1)
-    first_plain = first_units if plain else 0
+    first_mod = any(split.flags[:1])
     first_taken = min(entry.total, spec.first_minutes)
-    from_t = (
-        min(entry.therapist, first_taken) if first_plain or not k else first_taken - min(entry.assistant, first_taken)
-    )
-    from_a = first_taken - from_t
-    first_mod_units = first_units - first_plain
-    lines = emit(spec, first_plain, from_t, first_mod_units, from_a)
-    lines += emit(addon, plain - first_plain, entry.therapist - from_t, k - first_mod_units, entry.assistant - from_a)
+    if first_mod:
+        from_a = min(entry.assistant, first_taken)
+        from_t = first_taken - from_a
+    else:
+        from_t = min(entry.therapist, first_taken)
+        from_a = first_taken - from_t
+    rest_mod = sum(split.flags[1:])
+    first_plain_units = 0 if first_mod else first_units
+    lines = emit(spec, first_plain_units, from_t, first_units - first_plain_units, from_a)
+    lines += emit(addon, units - first_units - rest_mod, entry.therapist - from_t, rest_mod, entry.assistant - from_a)
     return lines
 
 
@@ -308,17 +315,19 @@ def compute(
                 if discipline
                 else f"{entry.spec.code}: assistant minutes need a discipline: PT (CQ) or OT (CO)"
             )
+    prefer = [catalog.base_of(catalog.get(c)).code if c in catalog else c for c in prefer]  # 97130 → 97129
     rank = tie_rank(prefer)
     pooled = {c: e.total for c, e in merged.items() if rule is Rule.CMS and e.spec.pooled}
     pool_units, tie = allocate_pool(pooled, lambda c: rank(merged[c].spec))
     explanation: list[str] = []
     pooled_minutes = sum(pooled.values())
     spare = sum(pool_units.values()) - sum(m // POOL_UNIT_MINUTES for m in pooled.values())
+    whose = f"{discipline.value} " if discipline else ""
     if pooled:
         explanation.append(
             f"{pooled_minutes} timed min of 15-minute codes → {_plural(units_for(pooled_minutes), 'unit')} "
-            "(Medicare 8-minute rule: minutes pooled for the day; full 15-min blocks first, "
-            "then the largest leftovers)"
+            f"(Medicare 8-minute rule: {whose}minutes pooled for the day, each discipline on its own; "
+            "full 15-min blocks first, then the largest leftovers)"
         )
     elif rule is Rule.AMA:
         explanation.append("Per-code rule: each code's minutes stand alone (8 min → 1 unit, 23 → 2, 38 → 3, ...)")
@@ -337,31 +346,41 @@ def compute(
         elif code in pooled:
             units = pool_units[code]
             split = split_timed(units, entry.therapist, entry.assistant)
-            text = _pool_reason(code, entry.total, units, spare)
+            text = _pool_reason(code, entry.total, units, spare, tie)
         else:
             units = units_for(entry.total, spec.first_minutes, spec.each_minutes)
-            split = split_timed(units, entry.therapist, entry.assistant, spec.each_minutes)
+            split = split_timed(units, entry.therapist, entry.assistant, spec.first_minutes, spec.each_minutes)
             shape = "" if spec.pooled else f" ({spec.shape()}; reached past the midpoint; never pooled)"
             text = f"{code}: {entry.total} min → {_plural(units, 'unit')}{shape}"
         if spec.addon_code and units:
             text += f": 1 × {code} + {units - 1} × {spec.addon_code}"
         explanation.append(text)
+        if spec.addon_code in entry.given:
+            explanation.append(
+                f"{spec.addon_code} minutes count under {code}: together they bill 1 × {code} then {spec.addon_code}"
+            )
         if entry.assistant:
             explanation.append(f"{code} assistant modifier {mod}: {split.reason}")
         service_units[code] = units
         lines += _lines_for(entry, units, split, base_modifiers, catalog, mod)
         if discipline and discipline not in spec.disciplines:
-            listed = " ".join(sorted(spec.disciplines))
-            warnings.append(f"{code} is not usually billed by {discipline.value} (catalog lists {listed})")
+            warnings.append(
+                f"{code} is not usually billed by {discipline.value} (catalog lists {spec.discipline_text()})"
+            )
         if rule is Rule.CMS and spec.note.startswith(MEDICARE_NOTE):
             warnings.append(f"{code}: {spec.note}")
+    shared = frozenset.intersection(*(e.spec.disciplines for e in merged.values())) if merged else frozenset()
+    if not discipline and not shared:
+        warnings.append(
+            "these codes belong to different disciplines; PT, OT and SLP are pooled and billed separately: "
+            "bill each discipline on its own (give --discipline)"
+        )
     ties = (tie,) if tie else ()
     for t in ties:
-        names = ", ".join(t.codes)
+        why = "as preferred" if set(t.chosen) & set(prefer) else "by default: higher default fee, then lower code"
         explanation.append(
-            f"Tie: {names} each have {t.leftover_minutes} leftover min for {_plural(t.units, 'unit')}; "
-            f"given to {', '.join(t.chosen)} (preferred, else higher default fee, else lower code). "
-            "Billing another of them instead is equally correct."
+            f"Tie: {', '.join(t.codes)} each have {t.leftover_minutes} leftover min for {_plural(t.units, 'unit')}; "
+            f"given to {', '.join(t.chosen)} ({why}). Billing another of them instead is equally correct."
         )
     timed = sum(e.total for e in merged.values() if e.spec.timed)
     treatment = sum(e.total for e in merged.values())

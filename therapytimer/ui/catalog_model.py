@@ -37,7 +37,7 @@ class CatalogModel(QAbstractTableModel):
                 spec.code,
                 spec.short_name,
                 spec.shape(),
-                " ".join(sorted(spec.disciplines)),
+                spec.discipline_text(),
                 fee,
                 spec.validity(),
             )[column]
