@@ -1,0 +1,220 @@
+"""The `therapytimer-sessions/1` file: sessions recorded elsewhere, and backups of our own.
+
+Import is all or nothing: the whole file is validated first and every problem is reported with its
+place (`sessions[3].codes[1].minutes: ...`). A session without an `id` gets one derived from its
+content, so importing the same file twice adds nothing the second time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Any
+
+from therapytimer.core.catalog import Catalog, CodeError, Discipline
+from therapytimer.core.rules import ASSISTANT_MODIFIER, MAX_MINUTES, Rule
+from therapytimer.core.session import NOTE_MAX, PATIENT_MAX, PROVIDER_MAX, Session, SessionError, clean_patient
+
+FORMAT = "therapytimer-sessions/1"
+SESSION_KEYS = {"id", "patient", "discipline", "rule", "date", "provider", "payer", "codes", "note"}
+CODE_KEYS = {"code", "minutes", "assistant_minutes"}
+ID_MAX = 100
+DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class ExchangeError(ValueError):
+    """The file cannot be imported; `problems` lists every one with its place."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class ImportedCode:
+    code: str
+    minutes: int | None
+    assistant_minutes: int | None
+
+
+@dataclass(frozen=True)
+class ImportedSession:
+    id: str
+    patient: str
+    discipline: Discipline
+    rule: Rule
+    date: date
+    provider: str
+    codes: tuple[ImportedCode, ...]
+    note: str
+    payer: str | None = None
+
+
+def _minutes(value: Any, where: str, problems: list[str]) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_MINUTES:
+        problems.append(f"{where}: must be a whole number from 0 to {MAX_MINUTES}")
+        return None
+    return value
+
+
+def _text(item: dict[str, Any], key: str, where: str, limit: int, problems: list[str]) -> str:
+    value = item.get(key, "")
+    if not isinstance(value, str) or len(value) > limit:
+        problems.append(f"{where}.{key}: must be text of at most {limit} characters")
+        return ""
+    return value
+
+
+def _session(item: Any, where: str, catalog: Catalog, problems: list[str]) -> ImportedSession | None:
+    if not isinstance(item, dict):
+        problems.append(f"{where}: must be an object")
+        return None
+    before = len(problems)
+    for key in sorted(set(item) - SESSION_KEYS):
+        problems.append(f"{where}.{key}: unknown field (fields are {', '.join(sorted(SESSION_KEYS))})")
+    for key in ("patient", "discipline", "rule", "date", "codes"):
+        if key not in item:
+            problems.append(f"{where}.{key}: required")
+    patient = ""
+    if "patient" in item:
+        try:
+            patient = clean_patient(item["patient"] if isinstance(item["patient"], str) else "")
+        except SessionError:
+            problems.append(f"{where}.patient: must be 1 to {PATIENT_MAX} characters (initials or a short ID)")
+    discipline = item.get("discipline")
+    if "discipline" in item and not (isinstance(discipline, str) and discipline in set(Discipline)):
+        problems.append(f"{where}.discipline: must be PT, OT or SLP")
+    rule = item.get("rule")
+    if "rule" in item and not (isinstance(rule, str) and rule in set(Rule)):
+        problems.append(f"{where}.rule: must be cms or ama")
+    day: date | None = None
+    if "date" in item:
+        text = item["date"]
+        try:  # exactly YYYY-MM-DD: fromisoformat alone also takes week dates such as 2026-W48-1
+            day = date.fromisoformat(text) if isinstance(text, str) and DATE_PATTERN.match(text) else None
+        except ValueError:
+            day = None
+        if day is None:
+            problems.append(f"{where}.date: must be a date as YYYY-MM-DD")
+    provider = _text(item, "provider", where, PROVIDER_MAX, problems)
+    payer = _text(item, "payer", where, PROVIDER_MAX, problems) or None
+    note = _text(item, "note", where, NOTE_MAX, problems)
+    session_id = item.get("id")
+    if session_id is not None and (not isinstance(session_id, str) or not 1 <= len(session_id) <= ID_MAX):
+        problems.append(f"{where}.id: must be text of 1 to {ID_MAX} characters")
+    codes_in = item.get("codes", [])
+    codes: list[ImportedCode] = []
+    if not isinstance(codes_in, list):
+        problems.append(f"{where}.codes: must be a list")
+        codes_in = []
+    seen: set[str] = set()
+    for j, entry in enumerate(codes_in):
+        at = f"{where}.codes[{j}]"
+        if not isinstance(entry, dict):
+            problems.append(f"{at}: must be an object")
+            continue
+        for key in sorted(set(entry) - CODE_KEYS):
+            problems.append(f"{at}.{key}: unknown field (fields are code, minutes, assistant_minutes)")
+        code = entry.get("code")
+        if not isinstance(code, str):
+            problems.append(f'{at}.code: required, as text such as "97110"')
+            continue
+        code = code.strip().upper()
+        try:
+            catalog.lookup(code, day) if day else catalog.get(code)
+        except CodeError as exc:
+            problems.append(f"{at}.code: {exc}")
+            continue
+        if code in seen:
+            problems.append(f"{at}.code: {code} appears twice in this session; give its minutes once")
+        seen.add(code)
+        minutes = _minutes(entry.get("minutes"), f"{at}.minutes", problems)
+        assistant = _minutes(entry.get("assistant_minutes"), f"{at}.assistant_minutes", problems)
+        if assistant and discipline in set(Discipline) and Discipline(discipline) not in ASSISTANT_MODIFIER:
+            problems.append(f"{at}.assistant_minutes: {discipline} has no assistant modifier (CQ is PT, CO is OT)")
+        codes.append(ImportedCode(code, minutes, assistant))
+    if len(problems) > before or day is None:
+        return None
+    assert isinstance(discipline, str) and isinstance(rule, str)
+    fields = (
+        patient,
+        discipline,
+        rule,
+        day.isoformat(),
+        provider,
+        [(c.code, c.minutes, c.assistant_minutes) for c in codes],
+        note,
+        payer,
+    )
+    derived = "import-" + hashlib.sha256(json.dumps(fields).encode()).hexdigest()[:32]
+    return ImportedSession(
+        session_id or derived, patient, Discipline(discipline), Rule(rule), day, provider, tuple(codes), note, payer
+    )
+
+
+def parse_sessions(text: str, catalog: Catalog) -> list[ImportedSession]:
+    """Validate a whole `therapytimer-sessions/1` document; raises ExchangeError listing every problem."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ExchangeError([f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"]) from None
+    if not isinstance(data, dict):
+        raise ExchangeError(['the file must hold one JSON object with "format" and "sessions"'])
+    if data.get("format") != FORMAT:
+        raise ExchangeError([f"format: must be {FORMAT!r} (found {data.get('format')!r})"])
+    sessions = data.get("sessions")
+    if not isinstance(sessions, list):
+        raise ExchangeError(["sessions: must be a list"])
+    problems: list[str] = []
+    for key in sorted(set(data) - {"format", "sessions"}):
+        problems.append(f"{key}: unknown field")
+    parsed = [_session(item, f"sessions[{i}]", catalog, problems) for i, item in enumerate(sessions)]
+    ids: dict[str, int] = {}
+    derived: dict[str, int] = {}
+    for i, s in enumerate(parsed):
+        if s is None:
+            continue
+        if sessions[i].get("id") is None:  # the same visit twice in a file: number the repeats
+            derived[s.id] = derived.get(s.id, 0) + 1
+            if derived[s.id] > 1:
+                s = parsed[i] = replace(s, id=f"{s.id}-{derived[s.id]}")
+        if s.id in ids:
+            problems.append(f"sessions[{i}].id: {s.id!r} is also used by sessions[{ids[s.id]}]")
+        ids.setdefault(s.id, i)
+    if problems:
+        raise ExchangeError(problems)
+    return [s for s in parsed if s is not None]
+
+
+def dump_sessions(sessions: Sequence[Session], now: datetime) -> dict[str, Any]:
+    """Sessions as a `therapytimer-sessions/1` document: whole minutes per code, as billed."""
+    out = []
+    for s in sessions:
+        codes = []
+        for code, t in s.times(now).items():
+            entry: dict[str, Any] = {"code": code, "minutes": t.minutes}
+            if t.assistant_minutes:
+                entry["assistant_minutes"] = t.assistant_minutes
+            codes.append(entry)
+        item: dict[str, Any] = {
+            "id": s.id,
+            "patient": s.patient,
+            "discipline": s.discipline.value,
+            "rule": s.rule.value,
+            "date": s.date.isoformat(),
+        }
+        if s.provider:
+            item["provider"] = s.provider
+        if s.payer:
+            item["payer"] = s.payer
+        item["codes"] = codes
+        if s.note:
+            item["note"] = s.note
+        out.append(item)
+    return {"format": FORMAT, "sessions": out}

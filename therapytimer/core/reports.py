@@ -1,0 +1,191 @@
+"""Day and week reports: the engine applied per patient, per discipline, per date of service.
+
+Medicare pools the day, not the visit, so all of a patient's sessions of one discipline on one date are
+billed together (and under one payer rule; a day with two rules for the same patient and discipline is
+billed per rule). Each session's code time becomes whole minutes once, per session, so an exported
+backup re-imports to exactly the same bill.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from therapytimer.core.catalog import Catalog, Discipline
+from therapytimer.core.rules import Rule, Service, UnitResult, compute
+from therapytimer.core.session import Session
+
+ASSISTANT_PAYMENT = Decimal("0.85")  # Medicare pays CQ/CO units at 85 % since 2022
+ASSISTANT_MODIFIERS = {"CQ", "CO"}
+
+
+@dataclass(frozen=True)
+class DayBill:
+    """One patient's billing for one discipline and rule on one date."""
+
+    date: date
+    patient: str
+    discipline: Discipline
+    rule: Rule
+    providers: tuple[str, ...]
+    payers: tuple[str, ...]
+    session_ids: tuple[str, ...]
+    result: UnitResult
+
+
+def session_minutes(session: Session, now: datetime) -> dict[str, tuple[int, int]]:
+    """Whole minutes per code of one session: (therapist incl. together, assistant alone)."""
+    return {code: (t.minutes, t.assistant_minutes) for code, t in session.times(now).items()}
+
+
+def bill_day(sessions: Iterable[Session], catalog: Catalog, now: datetime) -> list[DayBill]:
+    """Billing per (date, patient, discipline, rule), in a stable order."""
+    groups: dict[tuple[date, str, Discipline, Rule], list[Session]] = {}
+    for s in sessions:
+        groups.setdefault((s.date, s.patient, s.discipline, s.rule), []).append(s)
+    bills = []
+    for key in sorted(groups, key=lambda k: (k[0], k[1].casefold(), k[1], k[2].value, k[3].value)):
+        day, patient, discipline, rule = key
+        members = groups[key]
+        minutes: dict[str, list[int]] = {}
+        for s in members:
+            for code, (t, a) in session_minutes(s, now).items():
+                acc = minutes.setdefault(code, [0, 0])
+                acc[0] += t
+                acc[1] += a
+        services = [Service(catalog.get(code), t, a) for code, (t, a) in minutes.items()]
+        result = compute(services, rule, catalog, discipline=discipline)
+        bills.append(
+            DayBill(
+                day,
+                patient,
+                discipline,
+                rule,
+                tuple(sorted({s.provider for s in members if s.provider})),
+                tuple(sorted({s.payer for s in members if s.payer})),
+                tuple(s.id for s in members),
+                result,
+            )
+        )
+    return bills
+
+
+@dataclass(frozen=True)
+class CodeTotal:
+    minutes: int = 0
+    units: int = 0
+
+
+@dataclass(frozen=True)
+class DayTotals:
+    date: date
+    sessions: int
+    timed_minutes: int
+    units: int
+    revenue: Decimal
+    codes: dict[str, CodeTotal]
+    missing_fees: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "date": self.date.isoformat(),
+            "sessions": self.sessions,
+            "timed_minutes": self.timed_minutes,
+            "units": self.units,
+            "revenue": str(self.revenue),
+            "codes": {c: {"minutes": t.minutes, "units": t.units} for c, t in sorted(self.codes.items())},
+        }
+
+
+def line_revenue(bill: DayBill, catalog: Catalog) -> tuple[Decimal, set[str]]:
+    """Estimated revenue of a bill from default fees (CQ/CO units at 85 % under Medicare)."""
+    total = Decimal(0)
+    missing: set[str] = set()
+    for line in bill.result.lines:
+        if not line.units:
+            continue
+        fee = catalog.get(line.code).default_fee
+        if fee is None:
+            missing.add(line.code)
+            continue
+        factor = ASSISTANT_PAYMENT if bill.rule is Rule.CMS and ASSISTANT_MODIFIERS & set(line.modifiers) else 1
+        total += fee * line.units * factor
+    return total, missing
+
+
+def day_totals(day: date, sessions: Sequence[Session], bills: Sequence[DayBill], catalog: Catalog) -> DayTotals:
+    codes: dict[str, CodeTotal] = {}
+    revenue = Decimal(0)
+    missing: set[str] = set()
+    for bill in bills:
+        money, lacking = line_revenue(bill, catalog)
+        revenue += money
+        missing |= lacking
+        for line in bill.result.lines:
+            old = codes.get(line.code, CodeTotal())
+            codes[line.code] = CodeTotal(old.minutes + line.minutes, old.units + line.units)
+    return DayTotals(
+        day,
+        len(sessions),
+        sum(b.result.total_timed_minutes for b in bills),
+        sum(b.result.total_units for b in bills),
+        revenue.quantize(Decimal("0.01")),
+        codes,
+        tuple(sorted(missing)),
+    )
+
+
+@dataclass(frozen=True)
+class WeekReport:
+    week_start: date
+    week_end: date
+    days: tuple[DayTotals, ...]
+
+    @property
+    def totals(self) -> DayTotals:
+        codes: dict[str, CodeTotal] = {}
+        for d in self.days:
+            for code, t in d.codes.items():
+                old = codes.get(code, CodeTotal())
+                codes[code] = CodeTotal(old.minutes + t.minutes, old.units + t.units)
+        return DayTotals(
+            self.week_start,
+            sum(d.sessions for d in self.days),
+            sum(d.timed_minutes for d in self.days),
+            sum(d.units for d in self.days),
+            sum((d.revenue for d in self.days), Decimal("0.00")),
+            codes,
+            tuple(sorted({c for d in self.days for c in d.missing_fees})),
+        )
+
+    def to_dict(self) -> dict[str, object]:
+        totals = self.totals.to_dict()
+        del totals["date"]
+        return {
+            "week_start": self.week_start.isoformat(),
+            "week_end": self.week_end.isoformat(),
+            "days": [d.to_dict() for d in self.days],
+            "totals": totals,
+            "missing_fees": list(self.totals.missing_fees),
+        }
+
+
+def week_bounds(day: date, week_start: str = "monday") -> tuple[date, date]:
+    """The first and last date of the week containing `day` (weeks start Monday or Sunday)."""
+    start_day = week_start.lower()
+    if start_day not in ("monday", "sunday"):
+        raise ValueError(f"week_start must be monday or sunday, not {week_start!r}")
+    offset = day.weekday() if start_day == "monday" else (day.weekday() + 1) % 7
+    start = day - timedelta(days=offset)
+    return start, start + timedelta(days=6)
+
+
+def week_report(sessions: Sequence[Session], catalog: Catalog, now: datetime, start: date, end: date) -> WeekReport:
+    days = []
+    for i in range((end - start).days + 1):
+        day = start + timedelta(days=i)
+        todays = [s for s in sessions if s.date == day]
+        days.append(day_totals(day, todays, bill_day(todays, catalog, now), catalog))
+    return WeekReport(start, end, tuple(days))

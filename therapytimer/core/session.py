@@ -1,0 +1,176 @@
+"""The session model: who was treated, per-code stopwatch segments, corrections, and their minutes.
+
+A session belongs to one date of service (local) and one discipline. Each run of a code's stopwatch is
+a `Segment` with a UTC start and end and who was treating, so CQ/CO follows from real minutes. A
+running segment has no end: its elapsed time is `now - start`, which is why a restart, a crash or
+midnight changes nothing (the session keeps its date).
+
+A manual `Correction` sets a code's minutes by hand; it replaces what was measured up to that moment,
+and any timing after it adds on top. Original segments are never changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from therapytimer.core.catalog import Discipline
+from therapytimer.core.rules import Rule, whole_minutes
+
+PATIENT_MAX = 40
+NOTE_MAX = 2000
+PROVIDER_MAX = 80
+FORGOTTEN_AFTER = timedelta(minutes=90)
+DAY_SECONDS = 1440 * 60.0
+
+
+class Who(StrEnum):
+    """Who was treating during a segment. Time together counts as the therapist's."""
+
+    THERAPIST = "therapist"
+    ASSISTANT = "assistant"
+    TOGETHER = "together"
+
+
+class Role(StrEnum):
+    THERAPIST = "therapist"
+    ASSISTANT = "assistant"
+
+
+class State(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class SessionError(ValueError):
+    """A session action that cannot be done as asked (the message says why)."""
+
+
+def clean_patient(alias: str) -> str:
+    """Patient alias: initials or a short ID, 1-40 characters after trimming. Nothing else is stored."""
+    text = " ".join(alias.split())
+    if not 1 <= len(text) <= PATIENT_MAX:
+        raise SessionError(f"patient alias must be 1 to {PATIENT_MAX} characters (initials or a short ID)")
+    return text
+
+
+@dataclass(frozen=True)
+class Segment:
+    id: int
+    session_id: str
+    code: str
+    who: Who
+    start: datetime
+    end: datetime | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.end is None
+
+    def seconds(self, now: datetime, since: datetime | None = None) -> float:
+        """Length in seconds up to `now` (if still running), counting only the part after `since`."""
+        start = max(self.start, since) if since else self.start
+        end = self.end or now
+        return max((end - start).total_seconds(), 0.0)
+
+
+@dataclass(frozen=True)
+class Correction:
+    id: int
+    session_id: str
+    code: str
+    at: datetime
+    old_minutes: int
+    old_assistant_minutes: int
+    minutes: int
+    assistant_minutes: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class CodeEntry:
+    """A code added to a session; `minutes` are recorded ones (imported, or an untimed service's)."""
+
+    code: str
+    minutes: int | None = None
+    assistant_minutes: int | None = None
+
+
+@dataclass(frozen=True)
+class CodeTime:
+    """A code's time in a session, split the way CQ/CO needs it."""
+
+    therapist_seconds: float
+    assistant_seconds: float
+
+    @property
+    def minutes(self) -> int:
+        """Therapist (alone or together) whole minutes."""
+        return whole_minutes(self.therapist_seconds)
+
+    @property
+    def assistant_minutes(self) -> int:
+        return whole_minutes(self.assistant_seconds)
+
+
+@dataclass(frozen=True)
+class Session:
+    id: str
+    patient: str
+    discipline: Discipline
+    rule: Rule
+    date: date
+    created_at: datetime
+    payer: str | None = None
+    provider: str = ""
+    role: Role = Role.THERAPIST
+    note: str = ""
+    state: State = State.OPEN
+    codes: tuple[CodeEntry, ...] = ()
+    segments: tuple[Segment, ...] = ()
+    corrections: tuple[Correction, ...] = field(default=())
+
+    def code_time(self, code: str, now: datetime) -> CodeTime:
+        """Elapsed time of `code` from the stored segments, after its latest correction if any."""
+        entry = next((c for c in self.codes if c.code == code), CodeEntry(code))
+        corrected = [c for c in self.corrections if c.code == code]
+        since = corrected[-1].at if corrected else None
+        if corrected:
+            therapist, assistant = corrected[-1].minutes * 60.0, corrected[-1].assistant_minutes * 60.0
+        else:
+            therapist, assistant = (entry.minutes or 0) * 60.0, (entry.assistant_minutes or 0) * 60.0
+        for seg in self.segments:
+            if seg.code != code:
+                continue
+            if seg.who is Who.ASSISTANT:
+                assistant += seg.seconds(now, since)
+            else:
+                therapist += seg.seconds(now, since)
+        # A date of service has 1440 minutes: more can only be a timer left running (flagged as
+        # forgotten); capping keeps every bill and backup within what import accepts.
+        return CodeTime(min(therapist, DAY_SECONDS), min(assistant, DAY_SECONDS))
+
+    def times(self, now: datetime) -> dict[str, CodeTime]:
+        """Every code of the session, in the order they were added."""
+        return {c.code: self.code_time(c.code, now) for c in self.codes}
+
+    def running(self) -> list[Segment]:
+        return [s for s in self.segments if s.running]
+
+    def forgotten(self, now: datetime, after: timedelta = FORGOTTEN_AFTER) -> list[Segment]:
+        """Running segments longer than `after`: probably a timer nobody stopped."""
+        return [s for s in self.running() if now - s.start > after]
+
+    def history(self) -> list[tuple[datetime, str]]:
+        """Starts, stops and corrections in time order, in words, for the audit view. At the same
+        instant a stop comes first, then a correction, then a start (the order they happen in)."""
+        events: list[tuple[datetime, int, str]] = []
+        for seg in self.segments:
+            events.append((seg.start, 2, f"{seg.code} started ({seg.who.value})"))
+            if seg.end:
+                events.append((seg.end, 0, f"{seg.code} stopped"))
+        for c in self.corrections:
+            change = f"{c.old_minutes}+{c.old_assistant_minutes} to {c.minutes}+{c.assistant_minutes}"
+            events.append((c.at, 1, f"{c.code} set from {change} min (therapist+assistant): {c.reason}"))
+        return [(when, text) for when, _, text in sorted(events, key=lambda e: (e[0], e[1]))]
