@@ -20,10 +20,11 @@ REPO = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(autouse=True)
 def user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Every test gets its own empty config folder (where the user catalog lives)."""
+    """Every test gets its own empty config folder (where the user catalog lives) and database path."""
     config = tmp_path / "config"
     config.mkdir()
     monkeypatch.setenv("THERAPYTIMER_CONFIG_DIR", str(config))
+    monkeypatch.setenv("THERAPYTIMER_DB", str(tmp_path / "data" / "therapytimer.db"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     yield config

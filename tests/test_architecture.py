@@ -44,6 +44,17 @@ def test_no_network_code_anywhere() -> None:
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
-def test_core_imports_nothing_from_ui_or_cli() -> None:
+def test_core_imports_nothing_from_ui_cli_or_storage() -> None:
     for path in (PACKAGE / "core").glob("*.py"):
-        assert not {n for n in _imports(path) if n.startswith(("therapytimer.ui", "therapytimer.cli"))}, path
+        outward = ("therapytimer.ui", "therapytimer.cli", "therapytimer.storage")
+        assert not {n for n in _imports(path) if n.startswith(outward)}, path
+
+
+def test_only_the_storage_package_talks_to_sqlite() -> None:
+    offenders = [
+        str(p.relative_to(REPO))
+        for p in _modules()
+        if "storage" not in p.relative_to(PACKAGE).parts
+        and any(n.split(".")[0] in ("sqlite3", "sqlite_utils") for n in _imports(p))
+    ]
+    assert offenders == []

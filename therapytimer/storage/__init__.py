@@ -1,0 +1,1 @@
+"""The SQLite layer (sqlite-utils): opening and migrating the file, and the repository of sessions."""
