@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import NoReturn
 
@@ -19,6 +19,7 @@ from therapytimer.core.rules import MAX_MINUTES, Rule, RuleInputError, Service, 
 from therapytimer.paths import user_catalog_path
 
 EXIT_USAGE = 2
+DB_HELP = "the database file (default: $THERAPYTIMER_DB, else the user data folder)"
 NAME_WIDTH = 48  # the built-in names fit; longer user names are shortened with an ellipsis
 
 
@@ -177,6 +178,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
         prog="therapytimer", description="Per-code therapy timers and billing units. With no command, opens the window."
     )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
+    parser.add_argument("--db", metavar="PATH", help=DB_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     units = sub.add_parser(
@@ -242,9 +244,69 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     codes.add_argument("--json", action="store_true", help="print a JSON list")
     codes.set_defaults(func=cmd_codes)
 
+    imp = sub.add_parser(
+        "import",
+        help="add sessions from a therapytimer-sessions/1 JSON file",
+        description="Add sessions recorded elsewhere. All or nothing: the whole file is checked first; "
+        "sessions whose id is already stored are skipped.",
+    )
+    imp.add_argument("file", metavar="FILE.json")
+    imp.set_defaults(func=_data_command("cmd_import"))
+
+    export = sub.add_parser(
+        "export",
+        help="the day's billable lines as CSV (or a JSON backup of the day's sessions)",
+        description="The day's billable lines for the biller, one row per patient, discipline, code and "
+        "modifier set; or, with --format json, the day's sessions in the import format.",
+    )
+    export.add_argument("--date", type=_parse_date, default=None, metavar="YYYY-MM-DD", help="day (default today)")
+    export.add_argument("--out", metavar="FILE", help="write here (atomically) instead of to standard output")
+    export.add_argument("--format", choices=["csv", "json"], default="csv", help="csv (default) or json")
+    export.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    export.set_defaults(func=_data_command("cmd_export"))
+
+    week = sub.add_parser(
+        "week",
+        help="the week's sessions, minutes, units and estimated revenue per day and code",
+        description="Totals per day and per code for the week containing the date.",
+    )
+    week.add_argument(
+        "--date", type=_parse_date, default=None, metavar="YYYY-MM-DD", help="a day in the week (default today)"
+    )
+    week.add_argument("--week-start", choices=["monday", "sunday"], default="monday", help="first day of the week")
+    week.add_argument("--json", action="store_true", help="print one JSON object")
+    week.set_defaults(func=_data_command("cmd_week"))
+
+    for command in (imp, export, week):
+        command.add_argument("--db", metavar="PATH", help=DB_HELP, default=argparse.SUPPRESS)
+
     gui = sub.add_parser("gui", help="open the window (the same as giving no command)")
     gui.set_defaults(func=lambda _args: _run_gui())
-    return parser, {"units": units, "codes": codes, "gui": gui}
+    return parser, {"units": units, "codes": codes, "import": imp, "export": export, "week": week, "gui": gui}
+
+
+def _data_command(name: str) -> Callable[[argparse.Namespace], int]:
+    """Commands that use the database live in cli_data, imported only when one of them runs."""
+
+    def run(args: argparse.Namespace) -> int:
+        from therapytimer import cli_data
+
+        return int(getattr(cli_data, name)(args))
+
+    return run
+
+
+def _command_index(argv: Sequence[str]) -> int:
+    """Where the command word is, skipping global options (and --db's value)."""
+    i = 0
+    while i < len(argv):
+        if argv[i] == "--db":
+            i += 2
+        elif argv[i].startswith("-"):
+            i += 1
+        else:
+            return i
+    return len(argv)
 
 
 def _run_gui() -> int:
@@ -259,16 +321,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run_gui()
     try:
         parser, commands = build_parser()
-        at = next((i for i, arg in enumerate(argv) if not arg.startswith("-")), len(argv))
-        top = parser.parse_args(argv[: at + 1])
+        at = _command_index(argv)
+        top = parser.parse_args(argv[:at])  # global options only; the command parses its own arguments
         if top.version:
             from therapytimer import version
 
             print(f"therapytimer {version()}")
             return 0
-        if top.command is None:
+        if at == len(argv):
             return _run_gui()
-        args = commands[top.command].parse_intermixed_args(argv[at + 1 :])
+        command = argv[at]
+        if command not in commands:
+            parser.error(f"argument COMMAND: invalid choice: {command!r} (choose from {', '.join(commands)})")
+        args = commands[command].parse_intermixed_args(argv[at + 1 :])
+        args.db = getattr(args, "db", None) or top.db
         return int(args.func(args))
     except UsageError as exc:
         print(exc, file=sys.stderr)

@@ -1,0 +1,257 @@
+"""import, export and week end to end on real SQLite files: the contract and every bad input."""
+
+from __future__ import annotations
+
+import json
+import stat
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers import CATALOG
+from therapytimer.cli import main
+from therapytimer.core.catalog import Discipline
+from therapytimer.core.clock import FakeClock
+from therapytimer.core.rules import Rule
+from therapytimer.core.session import Who
+from therapytimer.storage.store import Store
+
+DAY = "2026-11-23"
+HEADER = (
+    "date,patient,discipline,provider,rule,code,description,modifiers,minutes,units,"
+    "total_timed_minutes,total_treatment_minutes,payer"
+)
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    """A database holding one realistic Monday: two PT visits for MT, one OT visit for =JK."""
+    path = tmp_path / "clinic.db"
+    clock = FakeClock(datetime(2026, 11, 23, 14, 0, tzinfo=UTC))
+    store = Store.open(path, clock, CATALOG)
+    am = store.open_session("MT", Discipline.PT, provider="Dana Lee")
+    store.start(am.id, "97112")
+    clock.advance(minutes=24, seconds=40)
+    store.start(am.id, "97110")
+    clock.advance(minutes=13)
+    store.set_who(am.id, "97110", Who.ASSISTANT)
+    clock.advance(minutes=10)
+    store.add_service(am.id, "97161", 30)
+    store.close_session(am.id)
+    pm = store.open_session("MT", Discipline.PT, provider="Sam Ortiz")
+    store.start(pm.id, "97110")
+    clock.advance(minutes=9)
+    store.close_session(pm.id)
+    ot = store.open_session("=JK", Discipline.OT, payer="Commercial (per-code rule)")
+    store.correct(ot.id, "97530", 20, reason="timer not started")
+    store.close_session(ot.id)
+    store.close()
+    return path
+
+
+def sessions_in(path: Path) -> int:
+    store = Store.open(path, FakeClock(), CATALOG)
+    try:
+        return len(store.sessions_between(date(2000, 1, 1), date(2100, 1, 1)))
+    finally:
+        store.close()
+
+
+def test_export_csv_to_stdout(db: Path, capfdbinary: Any) -> None:
+    code = main(["--db", str(db), "export", "--date", DAY])
+    out = capfdbinary.readouterr().out
+    assert code == 0
+    assert out.startswith(b"\xef\xbb\xbf")
+    lines = out.decode("utf-8-sig").split("\r\n")
+    assert lines[0] == HEADER
+    assert lines[1:-1] == [
+        f"{DAY},'=JK,OT,,ama,97530,Therapeutic activities,GO,20,1,20,20,Commercial (per-code rule)",
+        f"{DAY},MT,PT,Dana Lee; Sam Ortiz,cms,97110,Therapeutic exercise,GP,22,1,56,86,Medicare",
+        f"{DAY},MT,PT,Dana Lee; Sam Ortiz,cms,97110,Therapeutic exercise,GP CQ,10,1,56,86,Medicare",
+        f"{DAY},MT,PT,Dana Lee; Sam Ortiz,cms,97112,Neuromuscular re-education,GP,24,2,56,86,Medicare",
+        f"{DAY},MT,PT,Dana Lee; Sam Ortiz,cms,97161,PT evaluation: low complexity,GP,30,1,56,86,Medicare",
+    ]
+    assert lines[-1] == ""
+
+
+def test_export_is_byte_stable_and_written_atomically(capsys: pytest.CaptureFixture[str], db: Path) -> None:
+    out = db.parent / "day.csv"
+    code, _, err = run(capsys, "export", "--db", str(db), "--date", DAY, "--out", str(out))
+    assert code == 0 and "Wrote" in err
+    first = out.read_bytes()
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    code, _, err = run(capsys, "export", "--db", str(db), "--date", DAY, "--out", str(out))
+    assert code == 2 and "already exists" in err and "--force" in err
+    assert run(capsys, "export", "--db", str(db), "--date", DAY, "--out", str(out), "--force")[0] == 0
+    assert out.read_bytes() == first
+    assert sorted(p.name for p in db.parent.iterdir() if p.name.startswith(".")) == []
+
+
+def test_json_backup_round_trips_through_import(capsys: pytest.CaptureFixture[str], db: Path, tmp_path: Path) -> None:
+    backup = tmp_path / "backup.json"
+    assert run(capsys, "--db", str(db), "export", "--date", DAY, "--format", "json", "--out", str(backup))[0] == 0
+    data = json.loads(backup.read_text())
+    assert data["format"] == "therapytimer-sessions/1" and len(data["sessions"]) == 3
+    fresh = tmp_path / "fresh.db"
+    code, out, _ = run(capsys, "--db", str(fresh), "import", str(backup))
+    assert code == 0 and out.strip().endswith("3 sessions added, 0 skipped (already stored).")
+    code, out, _ = run(capsys, "--db", str(fresh), "import", str(backup))
+    assert "0 sessions added, 3 skipped" in out
+    original = tmp_path / "a.csv"
+    restored = tmp_path / "b.csv"
+    run(capsys, "--db", str(db), "export", "--date", DAY, "--out", str(original))
+    run(capsys, "--db", str(fresh), "export", "--date", DAY, "--out", str(restored))
+    assert original.read_bytes() == restored.read_bytes()
+
+
+def test_week(capsys: pytest.CaptureFixture[str], db: Path) -> None:
+    code, out, _ = run(capsys, "--db", str(db), "week", "--date", "2026-11-26", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert (data["week_start"], data["week_end"]) == ("2026-11-23", "2026-11-29")
+    monday = data["days"][0]
+    assert monday["date"] == DAY and monday["sessions"] == 3
+    assert monday["timed_minutes"] == 56 + 20 and monday["units"] == 6
+    assert monday["codes"]["97110"] == {"minutes": 32, "units": 2}
+    # 2 × 97112 + 97110 + 0.85 × 97110 (CQ) + 97161 + 97530 at the default fees
+    assert monday["revenue"] == "249.92"
+    assert data["totals"]["units"] == 6 and data["totals"]["revenue"] == "249.92"
+    assert data["days"][1]["sessions"] == 0
+    code, out, _ = run(capsys, "--db", str(db), "week", "--date", "2026-11-23", "--week-start", "sunday")
+    assert code == 0 and out.startswith("Week Sun 2026-11-22 to Sat 2026-11-28")
+    assert "Mon 2026-11-23         3" in out and "97112  Neuromuscular re-education" in out
+
+
+def test_export_warns_about_running_timers(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "live.db"
+    store = Store.open(path, FakeClock(datetime.now(UTC)), CATALOG)
+    s = store.open_session("MT", Discipline.PT, day=date.today())
+    store.start(s.id, "97110")
+    store.close()
+    code, _, err = run(capsys, "--db", str(path), "export")
+    assert code == 0 and "1 timer(s) still running" in err
+
+
+def _write(tmp_path: Path, name: str, payload: object) -> Path:
+    path = tmp_path / name
+    path.write_text(payload if isinstance(payload, str) else json.dumps(payload))
+    return path
+
+
+def _session(**overrides: object) -> dict[str, object]:
+    item: dict[str, object] = {
+        "patient": "AB",
+        "discipline": "PT",
+        "rule": "cms",
+        "date": DAY,
+        "codes": [{"code": "97110", "minutes": 23}],
+    }
+    return item | overrides
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        ("{not json", "not valid JSON"),
+        ({"format": "other/2", "sessions": []}, "format: must be 'therapytimer-sessions/1'"),
+        (
+            {"format": "therapytimer-sessions/1", "sessions": [_session(codes=[{"code": "97110", "minutes": -3}])]},
+            "sessions[0].codes[0].minutes: must be a whole number from 0 to 1440",
+        ),
+        (
+            {
+                "format": "therapytimer-sessions/1",
+                "sessions": [_session(), _session(codes=[{"code": "97110", "minutes": 5000}])],
+            },
+            "sessions[1].codes[0].minutes: must be a whole number from 0 to 1440",
+        ),
+        ({"format": "therapytimer-sessions/1", "sessions": [_session(discipline="PTA")]}, "sessions[0].discipline"),
+        (
+            {"format": "therapytimer-sessions/1", "sessions": [_session(rule="bcbs")]},
+            "sessions[0].rule: must be cms or ama",
+        ),
+        ({"format": "therapytimer-sessions/1", "sessions": [_session(date="2026-02-30")]}, "sessions[0].date"),
+    ],
+)
+def test_import_refuses_bad_files_and_changes_nothing(
+    capsys: pytest.CaptureFixture[str], db: Path, tmp_path: Path, payload: object, message: str
+) -> None:
+    before = sessions_in(db)
+    code, out, err = run(capsys, "--db", str(db), "import", str(_write(tmp_path, "in.json", payload)))
+    assert code == 2 and out == ""
+    assert "nothing was imported" in err and message in err
+    assert sessions_in(db) == before
+
+
+def test_import_reports_every_problem_at_once(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    bad = {"format": "therapytimer-sessions/1", "sessions": [_session(patient=""), _session(rule="x", date="soon")]}
+    code, _, err = run(capsys, "import", str(_write(tmp_path, "in.json", bad)))
+    assert code == 2 and "3 problems" in err
+    assert "sessions[0].patient" in err and "sessions[1].rule" in err and "sessions[1].date" in err
+
+
+@pytest.mark.parametrize("kind", ["folder", "missing", "binary"])
+def test_import_bad_paths(capsys: pytest.CaptureFixture[str], tmp_path: Path, kind: str) -> None:
+    path = {"folder": tmp_path, "missing": tmp_path / "nope.json", "binary": tmp_path / "x.json"}[kind]
+    if kind == "binary":
+        path.write_bytes(b"\xff\xfe\xfa")
+    code, _, err = run(capsys, "import", str(path))
+    assert code == 2 and {"folder": "is a folder", "missing": "cannot be read", "binary": "not UTF-8"}[kind] in err
+
+
+def test_a_database_that_is_not_one(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    fake = tmp_path / "notes.db"
+    fake.write_bytes(b"private notes " * 400)
+    for args in (
+        ["week"],
+        ["export"],
+        ["import", str(_write(tmp_path, "ok.json", {"format": "therapytimer-sessions/1", "sessions": [_session()]}))],
+    ):
+        code, out, err = run(capsys, "--db", str(fake), *args)
+        assert code == 2 and out == ""
+        assert f"{fake} is not a TherapyTimer database, or it is damaged" in err
+    assert fake.read_bytes() == b"private notes " * 400
+
+
+def test_a_folder_as_database_and_bad_dates(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run(capsys, "--db", str(tmp_path), "week")
+    assert code == 2 and "is a folder, not a database file" in err
+    for args in (["export", "--date", "2026-13-01"], ["week", "--date", "monday"], ["export", "--format", "xml"]):
+        code, _, err = run(capsys, *args)
+        assert code == 2 and err.count("\n") == 1
+
+
+def test_export_out_is_a_folder(capsys: pytest.CaptureFixture[str], db: Path, tmp_path: Path) -> None:
+    code, _, err = run(capsys, "--db", str(db), "export", "--date", DAY, "--out", str(tmp_path))
+    assert code == 2 and "is a folder" in err
+
+
+def test_a_code_no_longer_in_the_catalog(capsys: pytest.CaptureFixture[str], tmp_path: Path, user_dirs: Path) -> None:
+    (user_dirs / "codes.csv").write_text("code,short_name,kind\nX0001,Custom,timed\n")
+    payload = {"format": "therapytimer-sessions/1", "sessions": [_session(codes=[{"code": "X0001", "minutes": 30}])]}
+    assert run(capsys, "import", str(_write(tmp_path, "in.json", payload)))[0] == 0
+    (user_dirs / "codes.csv").unlink()
+    for args in (["export", "--date", DAY], ["week", "--date", DAY]):
+        code, _, err = run(capsys, *args)
+        assert code == 2 and "X0001 is not in the code catalog" in err and "fix the catalog" in err
+
+
+def test_default_database_is_created_private(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert run(capsys, "week")[0] == 0
+    db = tmp_path / "data" / "therapytimer.db"
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600 and stat.S_IMODE(db.parent.stat().st_mode) == 0o700
+
+
+def test_store_rule_is_kept_per_session(db: Path) -> None:
+    store = Store.open(db, FakeClock(), CATALOG)
+    rules = {s.patient: s.rule for s in store.sessions_on(date(2026, 11, 23))}
+    store.close()
+    assert rules == {"MT": Rule.CMS, "=JK": Rule.AMA}

@@ -1,0 +1,142 @@
+"""The commands that use the database: import, export and week.
+
+Imported by `cli` only when one of them runs, so `therapytimer units` never loads SQLite. Every problem
+(bad file, bad date, a database that is not one) ends with exit status 2 and a clear message, with the
+data unchanged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+from therapytimer.cli import UsageError, _table
+from therapytimer.core.catalog import Catalog, CodeError, load_catalog
+from therapytimer.core.clock import SystemClock
+from therapytimer.core.exchange import ExchangeError, dump_sessions, parse_sessions
+from therapytimer.core.export import ExportError, rows, to_csv, write_atomic
+from therapytimer.core.reports import bill_day, week_bounds, week_report
+from therapytimer.core.rules import RuleInputError
+from therapytimer.storage.database import StoreError, default_db_path
+from therapytimer.storage.store import Store
+
+
+def _store(args: argparse.Namespace, catalog: Catalog) -> Store:
+    path = Path(args.db) if args.db else default_db_path()
+    try:
+        return Store.open(path, SystemClock(), catalog)
+    except StoreError as exc:
+        raise UsageError(f"therapytimer: {exc}") from None
+
+
+def _fail(message: str) -> int:
+    print(message, file=sys.stderr)
+    return 2
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except IsADirectoryError:
+        return _fail(f"import: {path} is a folder; give a .json file")
+    except UnicodeDecodeError:
+        return _fail(f"import: {path} is not UTF-8 text; nothing was imported")
+    except OSError as exc:
+        return _fail(f"import: {path} cannot be read ({exc.strerror}); nothing was imported")
+    catalog = load_catalog()
+    try:
+        sessions = parse_sessions(text, catalog)
+    except ExchangeError as exc:
+        count = len(exc.problems)
+        print(f"import: {path}: nothing was imported; {count} problem{'s' if count > 1 else ''}:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    store = _store(args, catalog)
+    try:
+        added, skipped = store.import_sessions(sessions)
+    except StoreError as exc:
+        return _fail(f"import: {exc}")
+    finally:
+        store.close()
+    print(f"Imported {path}: {added} session{'s' if added != 1 else ''} added, {skipped} skipped (already stored).")
+    return 0
+
+
+def _running_note(store: Store, day: date) -> None:
+    running = [s for s in store.sessions_on(day) if s.running()]
+    if running:
+        count = sum(len(s.running()) for s in running)
+        print(f"note: {count} timer(s) still running on {day}; their minutes are counted up to now", file=sys.stderr)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    catalog = load_catalog()
+    clock = SystemClock()
+    day = args.date or clock.today()
+    store = _store(args, catalog)
+    try:
+        sessions = store.sessions_on(day)
+        _running_note(store, day)
+    finally:
+        store.close()
+    now = clock.now()
+    if args.format == "json":
+        data = (json.dumps(dump_sessions(sessions, now), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    else:
+        try:
+            data = to_csv(rows(bill_day(sessions, catalog, now)))
+        except (CodeError, RuleInputError) as exc:
+            return _fail(f"export: {exc}; fix the catalog or the session to export this day")
+    if not args.out:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return 0
+    try:
+        write_atomic(Path(args.out), data, force=args.force)
+    except ExportError as exc:
+        return _fail(f"export: {exc}")
+    print(f"Wrote {args.out} ({len(sessions)} session{'s' if len(sessions) != 1 else ''} on {day}).", file=sys.stderr)
+    return 0
+
+
+def cmd_week(args: argparse.Namespace) -> int:
+    catalog = load_catalog()
+    clock = SystemClock()
+    first, last = week_bounds(args.date or clock.today(), args.week_start)
+    store = _store(args, catalog)
+    try:
+        sessions = store.sessions_between(first, last)
+    finally:
+        store.close()
+    try:
+        report = week_report(sessions, catalog, clock.now(), first, last)
+    except (CodeError, RuleInputError) as exc:
+        return _fail(f"week: {exc}; fix the catalog or the session")
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False))
+        return 0
+    totals = report.totals
+    out = [f"Week {first.strftime('%a %Y-%m-%d')} to {last.strftime('%a %Y-%m-%d')}", ""]
+    table = [("DAY", "SESSIONS", "TIMED MIN", "UNITS", "EST. REVENUE")]
+    for d in report.days:
+        table.append(
+            (d.date.strftime("%a %Y-%m-%d"), str(d.sessions), str(d.timed_minutes), str(d.units), f"${d.revenue:,.2f}")
+        )
+    table.append(
+        ("Week", str(totals.sessions), str(totals.timed_minutes), str(totals.units), f"${totals.revenue:,.2f}")
+    )
+    out += _table(table, {1, 2, 3, 4})
+    if totals.codes:
+        codes = [("CODE", "NAME", "MIN", "UNITS")]
+        for code, t in sorted(totals.codes.items()):
+            codes.append((code, catalog.get(code).short_name, str(t.minutes), str(t.units)))
+        out += ["", *_table(codes, {2, 3})]
+    if totals.missing_fees:
+        out += ["", f"No default fee for {', '.join(totals.missing_fees)}: not in the revenue estimate."]
+    print("\n".join(out))
+    return 0
