@@ -1,25 +1,94 @@
-"""The window, offscreen: the catalog table model and the main window."""
+"""The window, offscreen, driven by real clicks and keys against a fake clock and a temporary database.
+
+Time passes by advancing the fake clock and calling `tick()`, never by waiting; dialogs are replaced
+through their `ask` functions, so none blocks a test.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 import sys
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import QModelIndex, Qt, QUrl
+from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLayout, QMessageBox, QPushButton, QWidget
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from therapytimer.core.catalog import load_catalog
-from therapytimer.ui import app
+from tests.conftest import REPO
+from tests.helpers import CATALOG
+from therapytimer.core.catalog import Discipline, load_catalog
+from therapytimer.core.clock import FakeClock
+from therapytimer.core.reports import week_bounds, week_report
+from therapytimer.core.rules import Rule
+from therapytimer.core.session import Role, State, Who
+from therapytimer.core.settings import Settings
+from therapytimer.storage.store import Store
+from therapytimer.ui import app, dialogs
 from therapytimer.ui.catalog_model import CatalogModel
+from therapytimer.ui.dialogs import MinutesDialog, NewSession, NewSessionDialog, SettingsDialog, TextDialog
 from therapytimer.ui.main_window import MainWindow
+from therapytimer.ui.models import ExportRowsModel, LinesModel, TimersModel, WeekModel
+
+START = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(START)
+
+
+@pytest.fixture
+def window(qtbot: QtBot, tmp_path: Path, clock: FakeClock) -> Iterator[MainWindow]:
+    win = app.create_window(tmp_path / "ui.db", clock, tmp_path / "settings.json")
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.store.close()
+
+
+def start_session(win: MainWindow, patient: str = "MT", discipline: Discipline = Discipline.PT) -> str:
+    win.ask_new_session = lambda *_a: NewSession(patient, discipline, "Medicare", "Dana Lee", Role.THERAPIST)
+    session = win.new_session()
+    assert session is not None
+    return session.id
+
+
+def buttons(layout: QLayout) -> list[QPushButton]:
+    found = [layout.itemAt(i) for i in range(layout.count())]
+    return [w for w in (item.widget() if item else None for item in found) if isinstance(w, QPushButton)]
+
+
+def favorite(win: MainWindow, code: str) -> QPushButton:
+    return next(b for b in buttons(win.panel.favorites) if code in b.text())
+
+
+def recorder(seen: list[str], answer: bool = True) -> Callable[..., bool]:
+    """Stands in for a dialog: remembers the title and text it was asked to show."""
+
+    def ask(_parent: object, title: str, text: str = "", *_a: object, **_k: object) -> bool:
+        seen.append(f"{title}: {text}")
+        return answer
+
+    return ask
+
+
+def card_texts(win: MainWindow) -> dict[str, tuple[str, str, str]]:
+    return {c.code: (c.clock.text(), c.units.text(), c.state.text()) for c in win.panel.cards}
+
+
+# ---- models -------------------------------------------------------------------------------------
 
 
 def test_catalog_model_is_a_well_behaved_qt_model(qtmodeltester: ModelTester) -> None:
     model = CatalogModel(load_catalog(include_user=False))
-    qtmodeltester.check(model)  # type: ignore[no-untyped-call]
+    qtmodeltester.check(model)
     row = next(r for r in range(model.rowCount()) if model.spec(r).code == "97110")
     cells = [model.index(row, c).data() for c in range(model.columnCount())]
     assert cells == ["97110", "Therapeutic exercise", "timed, 15-min units", "PT OT", "$28.79", "no end date"]
@@ -36,32 +105,434 @@ def test_catalog_model_is_a_well_behaved_qt_model(qtmodeltester: ModelTester) ->
     assert model.index(row, 0).data(Qt.ItemDataRole.TextAlignmentRole) is None
 
 
-def test_main_window_shows_the_catalog(qtbot: QtBot) -> None:
-    window = MainWindow(load_catalog(include_user=False))
-    qtbot.addWidget(window)
-    window.show()
-    assert window.windowTitle() == "TherapyTimer"
-    assert window.table.model().rowCount() == len(load_catalog(include_user=False))
+def test_table_models_are_well_behaved(qtmodeltester: ModelTester, window: MainWindow, clock: FakeClock) -> None:
+    sid = start_session(window)
+    window.panel.start_code("97110")
+    clock.advance(minutes=23)
+    window.tick()
+    for model in (window.panel.model, window.panel.lines, window.day.model, window.week.model):
+        qtmodeltester.check(model)
+    timers: TimersModel = window.panel.model
+    assert [timers.index(0, c).data() for c in range(timers.columnCount())] == [
+        "97110",
+        "Therapeutic exercise",
+        "23:00",
+        "2",
+        "RUNNING",
+        "therapist",
+    ]
+    assert timers.index(0, 0).data(Qt.ItemDataRole.UserRole + 1).code == "97110"
+    assert timers.index(0, 0).data(Qt.ItemDataRole.DecorationRole) is None
+    lines: LinesModel = window.panel.lines
+    assert lines.index(0, 0).data(Qt.ItemDataRole.ToolTipRole) == "Therapeutic exercise"
+    assert lines.index(0, 3).data(Qt.ItemDataRole.TextAlignmentRole)
+    assert window.store.session(sid).running()
 
 
-def test_broken_user_catalog_is_shown_and_builtins_are_used(
-    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, user_dirs: Path
+def test_only_changed_cells_are_repainted(window: MainWindow, clock: FakeClock, qtbot: QtBot) -> None:
+    start_session(window)
+    window.panel.add_code("97112")
+    window.panel.start_code("97110")
+    changes: list[tuple[int, int, int, int]] = []
+    window.panel.model.dataChanged.connect(lambda a, b: changes.append((a.row(), a.column(), b.row(), b.column())))
+    clock.advance(seconds=1)
+    window.tick()
+    assert changes == [(1, 2, 1, 2)]  # only the running timer's clock
+    changes.clear()
+    window.tick()
+    assert changes == []
+
+
+def test_export_rows_and_week_models() -> None:
+    rows = ExportRowsModel()
+    rows.set_rows(
+        [("2026-11-23", "MT", "PT", "", "cms", "97110", "Therapeutic exercise", "GP", "23", "2", "23", "23", "")]
+    )
+    assert rows.index(0, 0).data() == "MT" and rows.columnCount() == 12
+    week = WeekModel()
+    first, last = week_bounds(START.date())
+    week.set_report(week_report([], CATALOG, START, first, last))
+    assert week.rowCount() == 0 and week.headerData(1, Qt.Orientation.Horizontal) == "Mon 23"
+
+
+# ---- the bedside flow ---------------------------------------------------------------------------
+
+
+def test_a_session_with_timers_by_click_and_key(window: MainWindow, clock: FakeClock, qtbot: QtBot) -> None:
+    sid = start_session(window)
+    assert window.sessions.currentData() == sid and window.panel.heading.text().startswith("MT · PT · Medicare")
+    qtbot.mouseClick(favorite(window, "97110"), Qt.MouseButton.LeftButton)
+    assert window.ticker.isActive()
+    clock.advance(minutes=8)
+    window.tick()
+    assert card_texts(window)["97110"] == ("8:00", "1 unit · GP", "● RUNNING")
+    running_card = window.panel.cards[0]
+    assert running_card.property("running") is True and running_card.button.text() == "❚❚  Pause"
+    qtbot.mouseClick(favorite(window, "97140"), Qt.MouseButton.LeftButton)  # one at a time: 97110 pauses
+    clock.advance(minutes=15)
+    window.tick()
+    assert card_texts(window)["97110"] == ("8:00", "1 unit · GP", "❚❚ paused")
+    assert card_texts(window)["97140"][0] == "15:00"
+    assert window.panel.total.text() == "2 units"
+    window.panel.setFocus()
+    qtbot.keyClick(window, Qt.Key.Key_1)  # key 1 toggles the first card: 97110 runs again
+    assert [s.code for s in window.store.running()] == ["97110"]
+    qtbot.keyClick(window, Qt.Key.Key_Space)  # Space pauses everything
+    assert window.store.running() == [] and not window.ticker.isActive()
+    assert window.panel.cards[0].property("running") is False
+
+
+def test_digits_type_into_the_search_field_instead_of_toggling(window: MainWindow, qtbot: QtBot) -> None:
+    start_session(window)
+    window.panel.add_code("97110")
+    window.panel.search.setFocus()
+    QApplication.processEvents()
+    qtbot.keyClicks(window.panel.search, "97530")
+    qtbot.keyClick(window.panel.search, Qt.Key.Key_Return)
+    assert window.store.running() == []
+    assert [c.code for c in window.panel.cards] == ["97110", "97530"]
+    window.panel.search.setText("manual")
+    assert window.panel._add_from_search()
+    window.panel.search.setText("therap")  # several codes match: ask to pick one
+    assert not window.panel._add_from_search() and "No single code matches" in window.panel.error.text()
+    assert not window.panel._add_from_search("   ")
+    assert window.panel._add_from_search("97161 PT evaluation")
+
+
+def test_ctrl_n_opens_a_new_session(window: MainWindow, qtbot: QtBot) -> None:
+    asked: list[list[str]] = []
+
+    def ask(parent: QWidget | None, recent: list[str], payers: list[str], settings: Settings) -> NewSession | None:
+        asked.append(payers)
+        return None
+
+    window.ask_new_session = ask
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert asked == [["Commercial (per-code rule)", "Medicare"]]
+
+
+def test_sessions_switch_in_one_click_and_units_pool_the_day(window: MainWindow, clock: FakeClock) -> None:
+    first = start_session(window, "MT")
+    window.panel.start_code("97110")
+    clock.advance(minutes=10)
+    second = start_session(window, "JK")
+    assert window.sessions.count() == 2 and window.sessions.currentData() == second
+    window.sessions.activated.emit(0)
+    assert window.panel.session is not None and window.panel.session.id == first
+    window.store.close_session(first)
+    third = start_session(window, "MT")  # an afternoon visit: the day's minutes pool
+    window.panel.start_code("97110")
+    clock.advance(minutes=13)
+    window.tick()
+    assert window.panel.total.text() == "2 units"
+    assert "2 sessions today" in window.panel.detail.text()
+    assert window.store.session(third).state is State.OPEN
+
+
+def test_untimed_services_and_corrections(window: MainWindow, clock: FakeClock, qtbot: QtBot) -> None:
+    sid = start_session(window)
+    button = buttons(window.panel.untimed)[0]
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert card_texts(window)["97161"] == ("1 unit", "1 unit · GP", "service (untimed)")
+    window.panel.ask_minutes = lambda *_a, **_k: (45, 0, "")
+    qtbot.mouseClick(window.panel.cards[0].button, Qt.MouseButton.LeftButton)
+    assert window.store.session(sid).codes[0].minutes == 45
+    window.panel.add_code("97110")
+    window.panel.ask_minutes = lambda *_a, **_k: (23, 0, "timer was not started")
+    qtbot.mouseClick(window.panel.cards[1].edit, Qt.MouseButton.LeftButton)
+    (correction,) = window.store.session(sid).corrections
+    assert (correction.minutes, correction.reason) == (23, "timer was not started")
+    assert card_texts(window)["97110"][:2] == ("23:00", "2 units · GP")
+    window.panel.ask_minutes = lambda *_a, **_k: (5, 0, " ")  # no reason: refused, state kept
+    assert not window.panel.edit_minutes("97110")
+    assert "needs a reason" in window.panel.error.text() and len(window.store.session(sid).corrections) == 1
+    window.panel.ask_minutes = lambda *_a, **_k: None
+    assert not window.panel.edit_minutes("97110") and not window.panel.edit_minutes("97161")
+    shown: list[str] = []
+    window.ask_text = recorder(shown)
+    window.show_history()
+    assert "97110 set from 0+0 to 23+0 min (therapist+assistant): timer was not started" in shown[0]
+
+
+def test_who_is_treating_and_cq_live(window: MainWindow, clock: FakeClock) -> None:
+    window.settings.assistants = True
+    sid = start_session(window)
+    window.panel.start_code("97110")
+    clock.advance(minutes=5)
+    card = window.panel.cards[0]
+    assert card.who.isVisible() and card.who.isEnabled()
+    card.who.textActivated.emit("assistant")
+    clock.advance(minutes=10)
+    window.tick()
+    assert [s.who for s in window.store.session(sid).segments] == [Who.THERAPIST, Who.ASSISTANT]
+    assert card_texts(window)["97110"][1] == "1 unit · CQ GP"
+
+
+def test_errors_are_shown_and_nothing_changes(window: MainWindow) -> None:
+    assert not window.panel.toggle("97110")  # no session yet
+    assert "start a session first" in window.panel.error.text()
+    assert not window.panel.edit_minutes("97110")
+    start_session(window, "SLP1", Discipline.SLP)
+    assert not window.panel.set_who("97129", "assistant")
+    assert not window.panel.add_code("97130")
+    assert "billed from 97129" in window.panel.error.text()
+    assert not window.panel.toggle_nth(5)
+    window.ask_new_session = lambda *_a: NewSession("", Discipline.PT, "Medicare", "", Role.THERAPIST)
+    assert window.new_session() is None and "1 to 40 characters" in window.panel.error.text()
+
+
+def test_cues_when_a_unit_is_reached_and_a_timer_runs_long(
+    window: MainWindow, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    beeps: list[bool] = []
+    monkeypatch.setattr(QApplication, "beep", lambda: beeps.append(True))
+    window.settings.sound = True
+    start_session(window)
+    window.panel.start_code("97110")
+    cues: list[str] = []
+    window.panel.unit_reached.connect(cues.append)
+    clock.advance(minutes=7, seconds=59)
+    window.tick()
+    assert cues == []
+    clock.advance(seconds=1)
+    window.tick()
+    assert cues == ["97110 reached 1 unit", "Total: 1 units"] and beeps == [True, True]
+    clock.advance(minutes=83)
+    window.tick()
+    assert any("has run over 90 min" in c for c in cues)
+    assert window.panel.cards[0].warning.isVisibleTo(window.panel.cards[0])
+
+
+def test_close_session_shows_what_the_note_needs(window: MainWindow, clock: FakeClock) -> None:
+    sid = start_session(window)
+    window.panel.start_code("97110")
+    clock.advance(minutes=23)
+    window.tick()
+    shown: list[str] = []
+    window.ask_text = recorder(shown, answer=False)
+    assert not window.close_session()
+    assert window.store.session(sid).state is State.OPEN
+    assert "Total timed code treatment minutes: 23" in shown[0] and "97110 GP × 2 (23 min)" in shown[0]
+    window.ask_text = lambda *_a, **_k: True
+    assert window.close_session()
+    assert window.store.session(sid).state is State.CLOSED and window.sessions.count() == 0
+    assert not window.close_session()  # nothing left to close
+
+
+def test_copy_for_note_puts_plain_text_on_the_clipboard(qtbot: QtBot) -> None:
+    dialog = TextDialog(None, "Close", "Total units: 3", "Close session", True)
+    qtbot.addWidget(dialog)
+    copy = next(b for b in dialog.findChildren(QPushButton) if b.text() == "Copy for note")
+    qtbot.mouseClick(copy, Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == "Total units: 3"
+
+
+def test_recovered_timers_are_announced_and_go_on(tmp_path: Path, clock: FakeClock, qtbot: QtBot) -> None:
+    db = tmp_path / "crash.db"
+    store = Store.open(db, clock, CATALOG)
+    s = store.open_session("MT", Discipline.PT)
+    store.start(s.id, "97112")
+    store.close()  # the app was killed here
+    clock.advance(minutes=12)
+    win = app.create_window(db, clock, tmp_path / "settings.json")
+    qtbot.addWidget(win)
+    win.show()
+    assert win.banner.isVisible()
+    assert win.banner_text.text() == "Recovered 1 running timer for MT (PT). They go on with the right time."
+    assert win.ticker.isActive() and card_texts(win)["97112"][0] == "12:00"
+    win.store.close()
+
+
+def test_day_view_and_export(window: MainWindow, clock: FakeClock, tmp_path: Path) -> None:
+    start_session(window)
+    window.panel.start_code("97110")
+    clock.advance(minutes=23)
+    window.panel.pause_all()
+    window.tabs.setCurrentWidget(window.day)
+    assert window.day.model.rowCount() == 1 and window.day.model.index(0, 4).data() == "97110"
+    target = tmp_path / "out" / "day.csv"
+    target.parent.mkdir()
+    window.day.choose_path = lambda _w, suggested: target if suggested.name == "therapytimer-2026-11-23.csv" else None
+    assert window.day.export()
+    assert target.read_bytes().startswith(b"\xef\xbb\xbfdate,patient")
+    assert "Exported 1 lines" in window.day.status.text()
+    window.day.choose_path = lambda _w, _s: tmp_path  # a folder: refused with the reason
+    assert not window.day.export() and "is a folder" in window.day.status.text()
+    window.day.choose_path = lambda _w, _s: None
+    assert not window.day.export()
+    window.day.go(-1)
+    assert window.day.model.rowCount() == 0 and "No sessions" in window.day.summary.text()
+    window.day.go(0)
+    assert window.day.model.rowCount() == 1
+
+
+def test_week_view_navigates_and_totals(window: MainWindow, clock: FakeClock) -> None:
+    start_session(window)
+    window.panel.start_code("97110")
+    clock.advance(minutes=38)
+    window.panel.pause_all()
+    window.tabs.setCurrentWidget(window.week)
+    assert window.week.model.rowCount() == 1 and "3</b> units" in window.week.totals.text()
+    assert len(window.week.chart.series()) == 1
+    window.week.go(-7)
+    assert window.week.model.rowCount() == 0 and "Week Mon 2026-11-16" in window.week.title.text()
+    window.week.go(0)
+    assert window.week.model.rowCount() == 1
+
+
+def test_mini_mode(window: MainWindow, clock: FakeClock) -> None:
+    start_session(window)
+    window.panel.start_code("97530")
+    clock.advance(minutes=9, seconds=5)
+    window.enter_mini()
+    window.tick()
+    assert window.mini.isVisible() and not window.isVisible()
+    assert window.mini.label.text() == "● 97530 9:05 · 1 units"
+    assert window.mini.windowFlags() & Qt.WindowType.WindowStaysOnTopHint
+    window.panel.pause_all()
+    assert window.mini.label.text() == "❚❚ MT · 1 units"
+    window.mini.back.emit()
+    assert window.isVisible() and not window.mini.isVisible()
+    window.mini.show_view(None)
+    assert window.mini.label.text() == "No session"
+
+
+def test_settings_and_payer_profiles(window: MainWindow, tmp_path: Path) -> None:
+    def ask(
+        parent: QWidget | None, settings: Settings, payers: dict[str, Rule]
+    ) -> tuple[bool, tuple[str, Rule] | None]:
+        settings.week_start = "sunday"
+        return True, ("Aetna", Rule.AMA)
+
+    window.ask_settings = ask
+    assert window.edit_settings()
+    assert window.store.payers()["Aetna"] is Rule.AMA
+    assert json.loads((tmp_path / "settings.json").read_text())["week_start"] == "sunday"
+    assert "Week Sun" in window.week.title.text()
+    window.ask_settings = lambda *_a: (False, None)
+    assert not window.edit_settings()
+
+
+def test_import_from_the_window(window: MainWindow, tmp_path: Path) -> None:
+    good = tmp_path / "in.json"
+    good.write_text(
+        json.dumps(
+            {
+                "format": "therapytimer-sessions/1",
+                "sessions": [
+                    {
+                        "patient": "AB",
+                        "discipline": "OT",
+                        "rule": "ama",
+                        "date": "2026-11-23",
+                        "codes": [{"code": "97530", "minutes": 30}],
+                    }
+                ],
+            }
+        )
+    )
+    window.ask_import_path = lambda _w: good
+    assert window.import_sessions()
+    shown: list[str] = []
+    window.ask_text = recorder(shown)
+    good.write_text("{broken")
+    assert not window.import_sessions() and shown[-1].startswith("Nothing was imported: not valid JSON")
+    window.ask_import_path = lambda _w: tmp_path / "missing.json"
+    assert not window.import_sessions() and "No such file" in shown[-1]
+    window.ask_import_path = lambda _w: None
+    assert not window.import_sessions()
+
+
+def test_window_geometry_is_saved_and_restored(
+    window: MainWindow, tmp_path: Path, clock: FakeClock, qtbot: QtBot
+) -> None:
+    window.resize(700, 500)  # the offscreen screen is 800 × 600
+    before = window.size()
+    window.close()
+    saved = json.loads((tmp_path / "settings.json").read_text())["window_geometry"]
+    assert saved
+    again = app.create_window(tmp_path / "ui.db", clock, tmp_path / "settings.json")
+    qtbot.addWidget(again)
+    assert again.settings.window_geometry == saved and again.size().height() == before.height()
+    again.store.close()
+
+
+# ---- dialogs, composition root and self-test -----------------------------------------------------
+
+
+def accept(monkeypatch: pytest.MonkeyPatch, accepted: bool = True) -> None:
+    code = QDialog.DialogCode.Accepted if accepted else QDialog.DialogCode.Rejected
+    monkeypatch.setattr(QDialog, "exec", lambda self: code)
+
+
+def test_dialog_values(monkeypatch: pytest.MonkeyPatch, qtbot: QtBot) -> None:
+    accept(monkeypatch)
+    settings = Settings(provider="Dana", last_discipline="OT")
+    new = NewSessionDialog(None, ["MT"], ["Commercial (per-code rule)", "Medicare"], settings)
+    qtbot.addWidget(new)
+    new.patient.setText("JK")
+    assert new.result_value() == NewSession("JK", Discipline.OT, "Medicare", "Dana", Role.THERAPIST)
+    assert NewSessionDialog.ask(None, [], ["Medicare"], settings) is not None
+    assert MinutesDialog.ask(None, "97110", 12, 3) == (12, 3, "")
+    assert MinutesDialog.ask(None, "97161", 30, None, reason=False) == (30, 0, "")
+    assert TextDialog.ask(None, "t", "x")
+    ok, payer = SettingsDialog.ask(None, settings, {"Medicare": Rule.CMS})
+    assert ok and payer is None and settings.provider == "Dana"
+    editor = SettingsDialog(None, settings, {"Medicare": Rule.CMS})
+    qtbot.addWidget(editor)
+    editor.favorites["PT"].setText("97110, 97530")
+    editor.new_payer.setText("BCBS")
+    assert editor.apply() == ("BCBS", Rule.CMS) and settings.favorites["PT"] == ["97110", "97530"]
+    accept(monkeypatch, False)
+    assert NewSessionDialog.ask(None, [], ["Medicare"], settings) is None
+    assert MinutesDialog.ask(None, "97110", 1, None) is None
+    assert SettingsDialog.ask(None, settings, {}) == (False, None)
+
+
+def test_about_dialog(monkeypatch: pytest.MonkeyPatch, qtbot: QtBot, tmp_path: Path) -> None:
+    opened: list[str] = []
+
+    def open_url(url: QUrl) -> bool:
+        opened.append(url.toLocalFile())
+        return True
+
+    monkeypatch.setattr(QDesktopServices, "openUrl", open_url)
+    about = dialogs.AboutDialog(None, "0.1.0", tmp_path / "therapytimer.db")
+    qtbot.addWidget(about)
+    assert "TherapyTimer 0.1.0" in about.findChildren(QLabel)[0].text()
+    assert about.open_folder() and opened == [str(tmp_path)]
+    accept(monkeypatch)
+    dialogs.AboutDialog.show_for(None, "0.1.0", tmp_path / "x.db")
+
+
+def test_broken_user_catalog_and_settings_are_reported(
+    monkeypatch: pytest.MonkeyPatch, user_dirs: Path, tmp_path: Path, clock: FakeClock, qtbot: QtBot
 ) -> None:
     (user_dirs / "codes.csv").write_text("code,short_name,kind\n123,x,timed\n")
+    (tmp_path / "settings.json").write_text("{nope")
     warnings: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *a: warnings.append(a[2]))
-    window = app.create_window()
-    qtbot.addWidget(window)
-    assert "line 2: code '123'" in warnings[0]
-    assert "97110" in {window.model.spec(r).code for r in range(window.model.rowCount())}
+    win = app.create_window(tmp_path / "w.db", clock, tmp_path / "settings.json")
+    qtbot.addWidget(win)
+    assert "line 2: code '123'" in warnings[0] and "default settings" in warnings[1]
+    assert "97110" in {win.model.spec(r).code for r in range(win.model.rowCount())}
+    win.store.close()
 
 
-def test_app_main_shows_the_window(qapp: QApplication, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_app_main_shows_the_window_or_explains(
+    qapp: QApplication, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     shown: list[bool] = []
     monkeypatch.setattr(MainWindow, "show", lambda self: shown.append(True))
     monkeypatch.setattr(QApplication, "exec", lambda *_: 0)
-    assert app.main() == 0
-    assert shown == [True]
+    assert app.main(tmp_path / "main.db") == 0 and shown == [True]
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: warnings.append(a[2]))
+    assert app.main(tmp_path) == 2 and "is a folder" in warnings[0]
+    for w in qapp.topLevelWidgets():
+        if isinstance(w, MainWindow):
+            w.store.close()
 
 
 def test_has_screen(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -70,3 +541,22 @@ def test_has_screen(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "platform", "linux")
     monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
     assert app.has_screen()
+    monkeypatch.delenv("QT_QPA_PLATFORM")
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    assert not app.has_screen() and app.self_test() == 2
+
+
+def test_self_test_runs_the_real_app_offscreen() -> None:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    proc = subprocess.run(
+        [sys.executable, "-m", "therapytimer", "--self-test"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("self-test ok: first painted window after ")
+    assert app.process_start() > 0

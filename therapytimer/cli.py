@@ -11,6 +11,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
+from pathlib import Path
 from typing import NoReturn
 
 from therapytimer.core.catalog import CODE_PATTERN, Catalog, CatalogError, CodeError, Discipline, load_catalog
@@ -178,6 +179,9 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
         prog="therapytimer", description="Per-code therapy timers and billing units. With no command, opens the window."
     )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
+    parser.add_argument(
+        "--self-test", action="store_true", help="open the window on a temporary database, time a timer, report, exit"
+    )
     parser.add_argument("--db", metavar="PATH", help=DB_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
@@ -309,10 +313,10 @@ def _command_index(argv: Sequence[str]) -> int:
     return len(argv)
 
 
-def _run_gui() -> int:
+def _run_gui(db: str | None = None) -> int:
     from therapytimer.ui.app import main as gui_main  # Qt is imported only on this path
 
-    return gui_main()
+    return gui_main(Path(db) if db else None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -328,8 +332,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             print(f"therapytimer {version()}")
             return 0
+        if top.self_test:
+            from therapytimer.ui.app import self_test
+
+            return self_test()
         if at == len(argv):
-            return _run_gui()
+            return _run_gui(top.db)
         command = argv[at]
         if command not in commands:
             parser.error(f"argument COMMAND: invalid choice: {command!r} (choose from {', '.join(commands)})")

@@ -47,6 +47,11 @@ def config_dir() -> Path:
     return user_config_path(APP_NAME, appauthor=False)
 
 
+def settings_path() -> Path:
+    """The user's settings file."""
+    return config_dir() / "settings.json"
+
+
 def user_catalog_path() -> Path:
     """The optional catalog file a user edits to add codes (for example CPT 2027) without a release."""
     return config_dir() / "codes.csv"

@@ -40,6 +40,17 @@ def session_minutes(session: Session, now: datetime) -> dict[str, tuple[int, int
     return {code: (t.minutes, t.assistant_minutes) for code, t in session.times(now).items()}
 
 
+def day_services(sessions: Iterable[Session], catalog: Catalog, now: datetime) -> list[Service]:
+    """The engine's input for sessions billed together: whole minutes per session, summed per code."""
+    minutes: dict[str, list[int]] = {}
+    for s in sessions:
+        for code, (t, a) in session_minutes(s, now).items():
+            acc = minutes.setdefault(code, [0, 0])
+            acc[0] += t
+            acc[1] += a
+    return [Service(catalog.get(code), t, a) for code, (t, a) in minutes.items()]
+
+
 def bill_day(sessions: Iterable[Session], catalog: Catalog, now: datetime) -> list[DayBill]:
     """Billing per (date, patient, discipline, rule), in a stable order."""
     groups: dict[tuple[date, str, Discipline, Rule], list[Session]] = {}
@@ -49,14 +60,7 @@ def bill_day(sessions: Iterable[Session], catalog: Catalog, now: datetime) -> li
     for key in sorted(groups, key=lambda k: (k[0], k[1].casefold(), k[1], k[2].value, k[3].value)):
         day, patient, discipline, rule = key
         members = groups[key]
-        minutes: dict[str, list[int]] = {}
-        for s in members:
-            for code, (t, a) in session_minutes(s, now).items():
-                acc = minutes.setdefault(code, [0, 0])
-                acc[0] += t
-                acc[1] += a
-        services = [Service(catalog.get(code), t, a) for code, (t, a) in minutes.items()]
-        result = compute(services, rule, catalog, discipline=discipline)
+        result = compute(day_services(members, catalog, now), rule, catalog, discipline=discipline)
         bills.append(
             DayBill(
                 day,
@@ -76,6 +80,9 @@ def bill_day(sessions: Iterable[Session], catalog: Catalog, now: datetime) -> li
 class CodeTotal:
     minutes: int = 0
     units: int = 0
+
+    def __add__(self, other: CodeTotal) -> CodeTotal:
+        return CodeTotal(self.minutes + other.minutes, self.units + other.units)
 
 
 @dataclass(frozen=True)
@@ -124,8 +131,7 @@ def day_totals(day: date, sessions: Sequence[Session], bills: Sequence[DayBill],
         revenue += money
         missing |= lacking
         for line in bill.result.lines:
-            old = codes.get(line.code, CodeTotal())
-            codes[line.code] = CodeTotal(old.minutes + line.minutes, old.units + line.units)
+            codes[line.code] = codes.get(line.code, CodeTotal()) + CodeTotal(line.minutes, line.units)
     return DayTotals(
         day,
         len(sessions),
@@ -148,8 +154,7 @@ class WeekReport:
         codes: dict[str, CodeTotal] = {}
         for d in self.days:
             for code, t in d.codes.items():
-                old = codes.get(code, CodeTotal())
-                codes[code] = CodeTotal(old.minutes + t.minutes, old.units + t.units)
+                codes[code] = codes.get(code, CodeTotal()) + t
         return DayTotals(
             self.week_start,
             sum(d.sessions for d in self.days),

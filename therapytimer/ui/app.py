@@ -1,10 +1,22 @@
-"""Composition root of the window: builds the application, the catalog and the main window."""
+"""Composition root of the window: the clock, the catalog, settings, the database and the main window.
+
+Nothing is global: every object is made here and passed in. `self_test` runs the same path on a
+temporary database and reports how long the first painted window took.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
+import tempfile
+import time
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+from therapytimer.core.catalog import Catalog, CatalogError, load_catalog
+from therapytimer.core.clock import Clock, SystemClock
+from therapytimer.core.settings import Settings
+from therapytimer.paths import settings_path
 
 if TYPE_CHECKING:
     from therapytimer.ui.main_window import MainWindow
@@ -24,35 +36,118 @@ def has_screen() -> bool:
     return bool(env.get("DISPLAY") or env.get("WAYLAND_DISPLAY") or env.get("QT_QPA_PLATFORM"))
 
 
-def create_window() -> MainWindow:
-    """The main window over the catalog. A broken user catalog must not keep the clinician from
-    working: it is reported in a dialog and the built-in codes are used."""
-    from PySide6.QtWidgets import QMessageBox
+def load_catalog_or_builtin() -> tuple[Catalog, str | None]:
+    """A broken user catalog must not keep the clinician from working: use the built-ins and say why."""
+    try:
+        return load_catalog(), None
+    except CatalogError as exc:
+        return load_catalog(include_user=False), (
+            "Your code catalog file has problems, so only the built-in codes are available:\n\n"
+            + "\n".join(exc.problems)
+        )
 
-    from therapytimer.core.catalog import CatalogError, load_catalog
+
+def create_window(
+    db_path: Path | None = None, clock: Clock | None = None, settings_file: Path | None = None
+) -> MainWindow:
+    """Build the main window over the database at `db_path` (default: the user's database)."""
+    from therapytimer.storage.database import default_db_path
+    from therapytimer.storage.store import Store
+    from therapytimer.ui.dialogs import warn
     from therapytimer.ui.main_window import MainWindow
 
+    clock = clock or SystemClock()
+    catalog, catalog_problem = load_catalog_or_builtin()
+    settings_file = settings_file or settings_path()
+    settings, settings_problem = Settings.load(settings_file)
+    store = Store.open(db_path or default_db_path(), clock, catalog)
+    window = MainWindow(store, catalog, clock, settings, save_settings=lambda s: _save(s, settings_file, window))
+    for problem in (catalog_problem, settings_problem):
+        if problem:
+            warn(window, "TherapyTimer", problem)
+    return window
+
+
+def _save(settings: Settings, path: Path, window: MainWindow) -> None:
     try:
-        catalog = load_catalog()
-    except CatalogError as exc:
-        QMessageBox.warning(
-            None,
-            "TherapyTimer: user catalog not loaded",
-            "Your code catalog file has problems, so only the built-in codes are available:\n\n"
-            + "\n".join(exc.problems),
-        )
-        catalog = load_catalog(include_user=False)
-    return MainWindow(catalog)
+        settings.save(path)
+    except OSError as exc:
+        window.statusBar().showMessage(f"Settings not saved: {exc}", 10000)
 
 
-def main() -> int:
+def main(db_path: Path | None = None) -> int:
     if not has_screen():
         print(NO_SCREEN, file=sys.stderr)
         return 2
     from PySide6.QtWidgets import QApplication
 
+    from therapytimer.storage.database import StoreError
+    from therapytimer.ui.dialogs import warn
+
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("TherapyTimer")
-    window = create_window()
+    try:
+        window = create_window(db_path)
+    except StoreError as exc:
+        warn(None, "TherapyTimer cannot open its data", str(exc))
+        return 2
     window.show()
     return int(app.exec())
+
+
+def process_start() -> float:
+    """When this process started, on the time.time() scale (Linux: from /proc; elsewhere: now)."""
+    try:
+        with open("/proc/self/stat") as stat, open("/proc/uptime") as uptime:
+            ticks = int(stat.read().rsplit(")", 1)[1].split()[19])
+            booted = time.time() - float(uptime.read().split()[0])
+        return booted + ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):  # pragma: no cover - not Linux
+        return time.time()
+
+
+def self_test() -> int:
+    """Start the full app on a temporary database, show the window, start and stop one timer, update
+    the display once, close as soon as the window has painted; print the ms from process start."""
+    if not has_screen():
+        print(NO_SCREEN, file=sys.stderr)
+        return 2
+    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from therapytimer.core.catalog import Discipline
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    folder = tempfile.mkdtemp(prefix="therapytimer-selftest-")
+    painted: list[float] = []
+    try:
+        window = create_window(Path(folder) / "self-test.db", settings_file=Path(folder) / "settings.json")
+
+        class FirstPaint(QObject):
+            def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+                if event.type() == QEvent.Type.Paint and not painted:
+                    painted.append(time.time())
+                    QTimer.singleShot(0, window.close)
+                return False
+
+        watcher = FirstPaint()
+        window.installEventFilter(watcher)
+        session = window.store.open_session("SELF", Discipline.PT, provider="self-test")
+        window.panel.set_session(session.id)
+        window.panel.start_code("97110")
+        window.panel.tick()
+        window.panel.pause_all()
+        if window.store.running():
+            raise RuntimeError("the timer did not stop")
+        window.show()
+        QTimer.singleShot(10_000, app.quit)  # never hang
+        app.exec()
+        window.store.close()
+    except Exception as exc:
+        print(f"self-test failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    if not painted:
+        print("self-test failed: the window never painted", file=sys.stderr)
+        return 1
+    print(f"self-test ok: first painted window after {(painted[0] - process_start()) * 1000:.0f} ms")
+    return 0

@@ -1,0 +1,114 @@
+"""The day: today's sessions and the billable lines exactly as the CSV will have them, and Export."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+
+from PySide6.QtCore import QStandardPaths, Signal
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from therapytimer.core.catalog import Catalog, CodeError
+from therapytimer.core.clock import Clock
+from therapytimer.core.export import ExportError, rows, to_csv, write_atomic
+from therapytimer.core.reports import bill_day
+from therapytimer.core.rules import RuleInputError
+from therapytimer.storage.database import StoreError
+from therapytimer.storage.store import Store
+from therapytimer.ui.models import ExportRowsModel
+
+
+def choose_export_path(parent: QWidget, suggested: Path) -> Path | None:
+    """The save dialog (the dialog itself asks before replacing a file); replaced in tests."""
+    name, _ = QFileDialog.getSaveFileName(parent, "Export day", str(suggested), "CSV files (*.csv)")
+    return Path(name) if name else None
+
+
+class DayView(QWidget):
+    message = Signal(str)
+
+    def __init__(self, store: Store, catalog: Catalog, clock: Clock) -> None:
+        super().__init__()
+        self.store, self.catalog, self.clock = store, catalog, clock
+        self.day = clock.today()
+        self.choose_path: Callable[[QWidget, Path], Path | None] = choose_export_path
+        self.model = ExportRowsModel()
+        self.title = QLabel()
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        table = QTableView()
+        table.setModel(self.model)
+        table.verticalHeader().hide()
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table = table
+        nav = QHBoxLayout()
+        for text, step in (("◀ Previous day", -1), ("Today", 0), ("Next day ▶", 1)):
+            button = QPushButton(text)
+            button.clicked.connect(lambda _=False, s=step: self.go(s))
+            nav.addWidget(button)
+        nav.addStretch()
+        self.export_button = QPushButton("Export day…")
+        self.export_button.setToolTip("Save the day's billable lines as CSV for the biller")
+        self.export_button.clicked.connect(self.export)
+        nav.addWidget(self.export_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addLayout(nav)
+        layout.addWidget(self.summary)
+        layout.addWidget(table, 1)
+        layout.addWidget(self.status)
+        self.refresh()
+
+    def go(self, step: int) -> None:
+        self.day = self.clock.today() if step == 0 else self.day + timedelta(days=step)
+        self.refresh()
+
+    def show_day(self, day: date) -> None:
+        self.day = day
+        self.refresh()
+
+    def _rows(self) -> list[tuple[str, ...]]:
+        sessions = self.store.sessions_on(self.day)
+        self.summary.setText(
+            ", ".join(
+                f"{s.patient} ({s.discipline.value}{', open' if s.state.value == 'open' else ''})" for s in sessions
+            )
+            or "No sessions on this day."
+        )
+        return rows(bill_day(sessions, self.catalog, self.clock.now()))
+
+    def refresh(self) -> None:
+        self.title.setText(f"<h2>{self.day.strftime('%A %Y-%m-%d')}</h2>")
+        try:
+            self.model.set_rows(self._rows())
+        except (CodeError, RuleInputError, StoreError) as exc:
+            self.status.setText(f"Cannot show this day: {exc}")
+
+    def export(self) -> bool:
+        documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(
+            Path.home()
+        )
+        path = self.choose_path(self, Path(documents) / f"therapytimer-{self.day.isoformat()}.csv")
+        if path is None:
+            return False
+        try:
+            write_atomic(path, to_csv(self._rows()), force=True)
+        except (ExportError, CodeError, RuleInputError, StoreError) as exc:
+            self.status.setText(f"Not exported: {exc}")
+            self.message.emit(f"Export failed: {exc}")
+            return False
+        self.status.setText(f"Exported {self.model.rowCount()} lines to {path}")
+        self.message.emit(f"Exported {path}")
+        return True

@@ -1,0 +1,40 @@
+"""The compact, always-on-top mini window: the running code, its time and the total units."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+
+from therapytimer.core.live import LiveView
+
+
+class MiniWindow(QWidget):
+    back = Signal()
+
+    def __init__(self) -> None:
+        super().__init__(None, Qt.WindowType.Tool | Qt.WindowType.WindowStaysOnTopHint)
+        self.setWindowTitle("TherapyTimer")
+        self.label = QLabel("No timer running")
+        font = QFont()
+        font.setPointSize(18)
+        font.setBold(True)
+        self.label.setFont(font)
+        button = QPushButton("⤢")
+        button.setToolTip("Back to the full window")
+        button.clicked.connect(self.back.emit)
+        layout = QHBoxLayout(self)
+        layout.addWidget(self.label)
+        layout.addWidget(button)
+
+    def show_view(self, view: LiveView | None) -> None:
+        if view is None:
+            self.label.setText("No session")
+            return
+        units = f"{view.result.total_units} units"
+        running = view.running
+        if running:
+            r = running[0]
+            self.label.setText(f"● {r.code} {r.clock_text} · {units}")
+        else:
+            self.label.setText(f"❚❚ {view.session.patient} · {units}")

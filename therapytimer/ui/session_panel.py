@@ -1,0 +1,438 @@
+"""The active session at the bedside: big timer cards, one-tap favorites, and the live units.
+
+The panel forwards taps to the store and shows what the core computes (`core.live`). A tick only
+recomputes times from the cached session and the clock; the database is read again after an action.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QCompleter,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from therapytimer.core.catalog import Catalog
+from therapytimer.core.clock import Clock
+from therapytimer.core.live import LiveView, TimerRow, live_view
+from therapytimer.core.rules import ASSISTANT_MODIFIER
+from therapytimer.core.session import Session, SessionError, Who
+from therapytimer.core.settings import Settings
+from therapytimer.storage.database import StoreError
+from therapytimer.storage.store import Store
+from therapytimer.ui.dialogs import MinutesDialog
+from therapytimer.ui.models import LinesModel, TimersModel
+
+CARD_STYLE = """
+QFrame#card { border: 1px solid palette(mid); border-radius: 10px; }
+QFrame#card[running="true"] { border: 4px solid palette(highlight); }
+QLabel#warning { font-weight: bold; }
+"""
+
+
+def _discard(widget: QWidget | None) -> None:
+    """Take a widget off screen now (deleteLater alone leaves it painted until the loop runs)."""
+    if widget is not None:
+        widget.hide()
+        widget.setParent(None)
+        widget.deleteLater()
+
+
+class TimerCard(QFrame):
+    """One code: number, name, elapsed m:ss, units, and a large start/pause button."""
+
+    toggled = Signal(str)
+    edit_requested = Signal(str)
+    who_changed = Signal(str, str)
+
+    def __init__(self, row: TimerRow, position: int, show_who: bool) -> None:
+        super().__init__()
+        self.setObjectName("card")
+        self.code = row.code
+        title = QFont()
+        title.setPointSize(13)
+        title.setBold(True)
+        self.title = QLabel()
+        self.title.setFont(title)
+        self.title.setWordWrap(True)
+        self.clock = QLabel()
+        digits = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        digits.setPointSize(28)
+        digits.setBold(True)
+        self.clock.setFont(digits)
+        self.state = QLabel()
+        self.units = QLabel()
+        self.warning = QLabel()
+        self.warning.setObjectName("warning")
+        self.warning.setWordWrap(True)
+        self.button = QPushButton()
+        self.button.setMinimumHeight(56)
+        self.button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.button.clicked.connect(lambda: self.toggled.emit(self.code))
+        self.edit = QPushButton("Set minutes…")
+        self.edit.setToolTip("Set this code's minutes by hand (kept in the audit log with your reason)")
+        self.edit.clicked.connect(lambda: self.edit_requested.emit(self.code))
+        self.who = QComboBox()
+        self.who.addItems([w.value for w in Who])
+        self.who.setToolTip("Who is treating now: CQ/CO follow from the assistant's minutes alone")
+        self.who.textActivated.connect(lambda text: self.who_changed.emit(self.code, text))
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.clock)
+        line = QHBoxLayout()
+        line.addWidget(self.state)
+        line.addStretch()
+        line.addWidget(self.units)
+        layout.addLayout(line)
+        layout.addWidget(self.warning)
+        layout.addWidget(self.button)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.edit)
+        bottom.addWidget(self.who)
+        layout.addLayout(bottom)
+        self.position = position
+        self.who.setHidden(not (show_who and row.timed))  # after the layout owns it: never a stray window
+        self.show_row(row)
+
+    def show_row(self, row: TimerRow) -> None:
+        key = f"key {self.position}" if self.position <= 9 else "no key"
+        self.title.setText(f"{row.code}  {row.short_name}")
+        self.clock.setText(row.clock_text if row.timed else "1 unit")
+        self.units.setText(
+            f"{row.units} unit{'s' if row.units != 1 else ''}"
+            + (f" · {' '.join(row.modifiers)}" if row.modifiers else "")
+        )
+        self.warning.setText("⚠ Running over the forgotten-timer limit — still treating?" if row.forgotten else "")
+        self.warning.setVisible(row.forgotten)
+        if row.timed:
+            self.state.setText("● RUNNING" if row.running else "❚❚ paused")
+            self.button.setText("❚❚  Pause" if row.running else "▶  Start")
+            self.button.setToolTip(f"{'Pause' if row.running else 'Start'} {row.code} ({key})")
+        else:
+            self.state.setText("service (untimed)")
+            self.button.setText("Set minutes…")
+            self.button.setToolTip("Minutes of an untimed service count toward total treatment time only")
+            self.edit.hide()
+        self.button.setEnabled(True)
+        if row.who and self.who.currentText() != row.who.value:
+            self.who.setCurrentText(row.who.value)
+        self.who.setEnabled(row.running)
+        if self.property("running") != row.running:
+            self.setProperty("running", row.running)
+            self.style().unpolish(self)
+            self.style().polish(self)
+
+
+class SessionPanel(QWidget):
+    """Timer cards, favorites, search, untimed services and the live summary of the active session."""
+
+    changed = Signal()
+    message = Signal(str)
+    unit_reached = Signal(str)
+
+    def __init__(self, store: Store, catalog: Catalog, clock: Clock, settings: Settings) -> None:
+        super().__init__()
+        self.store, self.catalog, self.clock, self.settings = store, catalog, clock, settings
+        self.session: Session | None = None
+        self.day_sessions: list[Session] = []
+        self.view: LiveView | None = None
+        self.ask_minutes: Callable[..., tuple[int, int, str] | None] = MinutesDialog.ask
+        self.model = TimersModel()
+        self.model.modelReset.connect(self._rebuild_cards)
+        self.model.dataChanged.connect(self._update_cards)
+        self.lines = LinesModel()
+        self.cards: list[TimerCard] = []
+        self.setStyleSheet(CARD_STYLE)
+
+        self.heading = QLabel("No session yet: start one with New session (Ctrl+N).")
+        heading_font = QFont()
+        heading_font.setPointSize(15)
+        heading_font.setBold(True)
+        self.heading.setFont(heading_font)
+        self.error = QLabel()
+        self.error.setObjectName("warning")
+        self.error.setWordWrap(True)
+        self.favorites = QGridLayout()
+        self.untimed = QHBoxLayout()
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Add a code: type its number or name…")
+        self.search.setClearButtonEnabled(True)
+        self.search.returnPressed.connect(self._add_from_search)
+        self.grid = QGridLayout()
+        grid_host = QWidget()
+        grid_host.setLayout(self.grid)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(grid_host)
+
+        self.total = QLabel()
+        total_font = QFont()
+        total_font.setPointSize(22)
+        total_font.setBold(True)
+        self.total.setFont(total_font)
+        self.detail = QLabel()
+        self.detail.setWordWrap(True)
+        self.hints = QLabel()
+        self.hints.setWordWrap(True)
+        self.cue = QLabel()
+        self.cue.setObjectName("warning")
+        table = QTableView()
+        table.setModel(self.lines)
+        table.verticalHeader().hide()
+        table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        table.horizontalHeader().setStretchLastSection(True)
+        self.lines_view = table
+        summary = QFrame()
+        summary.setFrameShape(QFrame.Shape.StyledPanel)
+        side = QVBoxLayout(summary)
+        for widget in (self.total, self.detail, self.cue, QLabel("<b>Next unit</b>"), self.hints, table):
+            side.addWidget(widget)
+        summary.setFixedWidth(380)
+
+        left = QVBoxLayout()
+        left.addWidget(self.heading)
+        left.addWidget(self.error)
+        left.addLayout(self.favorites)
+        left.addWidget(self.search)
+        left.addLayout(self.untimed)
+        left.addWidget(scroll, 1)
+        layout = QHBoxLayout(self)
+        layout.addLayout(left, 1)
+        layout.addWidget(summary)
+        self._show_empty()
+
+    # ---- what is shown ------------------------------------------------------------------------
+
+    def set_session(self, session_id: str | None) -> None:
+        self.session = self.store.session(session_id) if session_id else None
+        self._fill_buttons()
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the active session (and the patient's other sessions today) again, then redraw."""
+        if self.session is not None:
+            self.session = self.store.session(self.session.id)
+            self.day_sessions = self.store.sessions_on(self.session.date)
+        self.tick()
+
+    def tick(self) -> None:
+        """Recompute from stored timestamps and the clock: no database access."""
+        if self.session is None:
+            self.view = None
+            self.model.set_rows([])
+            self._show_empty()
+            return
+        before = self.view
+        after = live_view(
+            self.session,
+            self.day_sessions,
+            self.catalog,
+            self.clock.now(),
+            timedelta(minutes=self.settings.forgotten_minutes),
+            before if before is not None and before.session.id == self.session.id else None,
+        )
+        self.view = after
+        self.model.set_rows(after.rows)
+        self.lines.set_lines(after.result.lines)
+        s, r = self.session, after.result
+        state = "open" if s.state.value == "open" else "closed"
+        self.heading.setText(f"{s.patient} · {s.discipline.value} · {s.payer or r.rule.value} · {state}")
+        self.total.setText(f"{r.total_units} unit{'s' if r.total_units != 1 else ''}")
+        other = r.other_rule_units or 0
+        today = f" · {after.sessions_today} sessions today" if after.sessions_today > 1 else ""
+        self.detail.setText(
+            f"{r.rule.long_name}{today}<br>Timed minutes <b>{r.total_timed_minutes}</b> · treatment minutes "
+            f"<b>{r.total_treatment_minutes}</b><br>{r.rule.other.long_name}: {other} unit{'s' if other != 1 else ''}"
+        )
+        self.hints.setText("<br>".join(h.text() for h in after.hints[:4]) or "—")
+        self._check_cues(before, after)
+
+    def _check_cues(self, before: LiveView | None, after: LiveView) -> None:
+        """A visible cue (and optional sound) when the total or a code reaches a new unit, or a timer
+        has run suspiciously long."""
+        if before is None or before.session.id != after.session.id:
+            return
+        was = {r.code: r.units for r in before.rows}
+        for row in after.rows:
+            if row.units > was.get(row.code, 0):
+                self._cue(f"{row.code} reached {row.units} unit{'s' if row.units != 1 else ''}")
+            if row.forgotten and not any(r.forgotten for r in before.rows if r.code == row.code):
+                self._cue(f"{row.code} has run over {self.settings.forgotten_minutes} min: forgotten?")
+        if after.result.total_units > before.result.total_units:
+            self._cue(f"Total: {after.result.total_units} units")
+
+    def _cue(self, text: str) -> None:
+        self.cue.setText(f"★ {text}")
+        self.unit_reached.emit(text)
+        if self.settings.sound:
+            QApplication.beep()
+
+    def _show_empty(self) -> None:
+        if self.session is None:
+            self.heading.setText("No session yet: start one with New session (Ctrl+N).")
+            self.total.setText("—")
+            self.detail.setText("")
+            self.hints.setText("")
+            self.lines.set_lines([])
+
+    def _fill_buttons(self) -> None:
+        for layout in (self.favorites, self.untimed):
+            while layout.count():
+                item = layout.takeAt(0)
+                _discard(item.widget() if item else None)
+        if self.session is None:
+            return
+        discipline = self.session.discipline.value
+        for code in self.settings.favorites.get(discipline, []):
+            if code in self.catalog and self.catalog.get(code).valid_on(self.session.date):
+                spec = self.catalog.get(code)
+                name = spec.short_name if len(spec.short_name) <= 24 else spec.short_name[:23] + "…"
+                button = QPushButton(f"▶ {code}\n{name}")
+                button.setMinimumHeight(52)
+                button.setToolTip(f"Start timing {code} {spec.short_name}")
+                button.clicked.connect(lambda _=False, c=code: self.start_code(c))
+                position = self.favorites.count()
+                self.favorites.addWidget(button, position // 3, position % 3)
+        for code in self.settings.untimed.get(discipline, []):
+            if code in self.catalog and self.catalog.get(code).valid_on(self.session.date):
+                spec = self.catalog.get(code)
+                button = QPushButton(f"+ {code}")
+                button.setToolTip(f"Add the untimed service {code} {spec.short_name} (1 unit)")
+                button.clicked.connect(lambda _=False, c=code: self.add_service(c))
+                self.untimed.addWidget(button)
+        self.untimed.addStretch()
+        timed = [s for s in self.catalog if s.timed and s.kind.value == "timed" and s.valid_on(self.session.date)]
+        completer = QCompleter([f"{s.code} {s.short_name}" for s in timed])
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.activated.connect(self._add_from_search)
+        self.search.setCompleter(completer)
+
+    def _rebuild_cards(self) -> None:
+        for card in self.cards:
+            self.grid.removeWidget(card)
+            _discard(card)
+        self.cards = []
+        show_who = (
+            self.settings.assistants and self.session is not None and self.session.discipline in ASSISTANT_MODIFIER
+        )
+        for i in range(self.model.rowCount()):
+            card = TimerCard(self.model.timer(i), i + 1, show_who)
+            card.toggled.connect(self.toggle)
+            card.edit_requested.connect(self.edit_minutes)
+            card.who_changed.connect(self.set_who)
+            self.grid.addWidget(card, i // 2, i % 2)
+            card.show()  # now, not when the event loop next runs
+            self.cards.append(card)
+
+    def _update_cards(
+        self, top: QModelIndex | QPersistentModelIndex, bottom: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        for i in range(top.row(), bottom.row() + 1):
+            self.cards[i].show_row(self.model.timer(i))
+
+    # ---- what the user does -------------------------------------------------------------------
+
+    def _act(self, action: Callable[[], object]) -> bool:
+        """Run a store action; on failure show why and keep the previous state on screen."""
+        try:
+            action()
+        except (SessionError, StoreError) as exc:
+            self.error.setText(str(exc))
+            self.message.emit(str(exc))
+            return False
+        self.error.setText("")
+        self.reload()
+        self.changed.emit()
+        return True
+
+    def _session_id(self) -> str:
+        if self.session is None:
+            raise SessionError("start a session first (Ctrl+N)")
+        return self.session.id
+
+    def toggle(self, code: str) -> bool:
+        """Start or pause a timed code; an untimed card opens its minutes instead."""
+        if self.session is None:
+            return self._act(self._session_id)
+        row = next((r for r in self.view.rows if r.code == code), None) if self.view else None
+        if row is not None and not row.timed:
+            return self.edit_minutes(code)
+        if row is not None and row.running:
+            return self._act(lambda: self.store.pause(self._session_id(), code))
+        return self.start_code(code)
+
+    def toggle_nth(self, n: int) -> bool:
+        """Keys 1-9: toggle the nth card."""
+        return self.toggle(self.model.timer(n - 1).code) if 0 < n <= self.model.rowCount() else False
+
+    def start_code(self, code: str) -> bool:
+        return self._act(lambda: self.store.start(self._session_id(), code, exclusive=self.settings.exclusive_timers))
+
+    def add_code(self, code: str) -> bool:
+        return self._act(lambda: self.store.add_code(self._session_id(), code))
+
+    def add_service(self, code: str) -> bool:
+        return self._act(lambda: self.store.add_service(self._session_id(), code))
+
+    def set_who(self, code: str, who: str) -> bool:
+        return self._act(lambda: self.store.set_who(self._session_id(), code, Who(who)))
+
+    def pause_all(self) -> bool:
+        return self._act(self.store.pause_all)
+
+    def edit_minutes(self, code: str) -> bool:
+        if self.session is None:
+            return self._act(self._session_id)
+        time = self.session.code_time(code, self.clock.now())
+        spec = self.catalog.get(code)
+        if not spec.timed:
+            answer = self.ask_minutes(self, code, time.minutes, None, reason=False)
+            if answer is None:
+                return False
+            service_minutes = answer[0]
+            return self._act(lambda: self.store.add_service(self._session_id(), code, service_minutes))
+        assistant = time.assistant_minutes if self.session.discipline in ASSISTANT_MODIFIER else None
+        answer = self.ask_minutes(self, code, time.minutes, assistant)
+        if answer is None:
+            return False
+        minutes, assistant_minutes, reason = answer
+        return self._act(
+            lambda: self.store.correct(self._session_id(), code, minutes, assistant_minutes, reason=reason)
+        )
+
+    def _add_from_search(self, text: str | None = None) -> bool:
+        words = (text if isinstance(text, str) else self.search.text()).split()
+        if not words:
+            return False
+        code = words[0].upper()
+        if code not in self.catalog:
+            matches = self.catalog.search(" ".join(words), self.session.date if self.session else None)
+            timed = [m for m in matches if m.timed]
+            if len(timed) != 1:
+                self.error.setText(f"No single code matches {' '.join(words)!r}; pick one from the list")
+                return False
+            code = timed[0].code
+        self.search.clear()
+        spec = self.catalog.get(code)
+        return self.add_code(code) if spec.timed else self.add_service(code)
