@@ -229,9 +229,16 @@ def test_a_folder_as_database_and_bad_dates(capsys: pytest.CaptureFixture[str], 
         assert code == 2 and err.count("\n") == 1
 
 
-def test_export_out_is_a_folder(capsys: pytest.CaptureFixture[str], db: Path, tmp_path: Path) -> None:
+def test_export_out_is_a_folder_a_device_or_the_database(
+    capsys: pytest.CaptureFixture[str], db: Path, tmp_path: Path
+) -> None:
     code, _, err = run(capsys, "--db", str(db), "export", "--date", DAY, "--out", str(tmp_path))
     assert code == 2 and "is a folder" in err
+    code, _, err = run(capsys, "--db", str(db), "export", "--date", DAY, "--out", "/dev/null", "--force")
+    assert code == 2 and "not a regular file" in err
+    before = db.read_bytes()
+    code, _, err = run(capsys, "--db", str(db), "export", "--date", DAY, "--out", str(db), "--force")
+    assert code == 2 and "is the database itself" in err and db.read_bytes() == before
 
 
 def test_a_code_no_longer_in_the_catalog(capsys: pytest.CaptureFixture[str], tmp_path: Path, user_dirs: Path) -> None:
@@ -244,8 +251,18 @@ def test_a_code_no_longer_in_the_catalog(capsys: pytest.CaptureFixture[str], tmp
         assert code == 2 and "X0001 is not in the code catalog" in err and "fix the catalog" in err
 
 
+def test_reading_commands_never_create_a_database(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    for args in (["week"], ["export"], ["--db", str(tmp_path / "typo.db"), "export"]):
+        code, out, err = run(capsys, *args)
+        assert code == 2 and out == "" and "there is no database at" in err and "mistyped --db" in err
+    assert not (tmp_path / "data").exists() and not (tmp_path / "typo.db").exists()
+    code, _, err = run(capsys, "--db", " ", "week")
+    assert code == 2 and "--db needs a file name" in err
+
+
 def test_default_database_is_created_private(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    assert run(capsys, "week")[0] == 0
+    payload = {"format": "therapytimer-sessions/1", "sessions": [_session()]}
+    assert run(capsys, "import", str(_write(tmp_path, "in.json", payload)))[0] == 0
     db = tmp_path / "data" / "therapytimer.db"
     assert stat.S_IMODE(db.stat().st_mode) == 0o600 and stat.S_IMODE(db.parent.stat().st_mode) == 0o700
 

@@ -295,7 +295,7 @@ def _data_command(name: str) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         from therapytimer import cli_data
 
-        return int(getattr(cli_data, name)(args))
+        return cli_data.run(name, args)
 
     return run
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date
+from datetime import datetime
 from pathlib import Path
 
 from therapytimer.cli import UsageError, _table
@@ -20,12 +20,37 @@ from therapytimer.core.exchange import ExchangeError, dump_sessions, parse_sessi
 from therapytimer.core.export import ExportError, rows, to_csv, write_atomic
 from therapytimer.core.reports import bill_day, week_bounds, week_report
 from therapytimer.core.rules import RuleInputError
+from therapytimer.core.session import Session
 from therapytimer.storage.database import StoreError, default_db_path
 from therapytimer.storage.store import Store
 
 
-def _store(args: argparse.Namespace, catalog: Catalog) -> Store:
-    path = Path(args.db) if args.db else default_db_path()
+def run(name: str, args: argparse.Namespace) -> int:
+    """Run a command; storage problems found while reading, and a standard output that cannot be
+    written (full disk, closed pipe), end with exit 2 and one clear message, never a traceback."""
+    command = {"cmd_import": cmd_import, "cmd_export": cmd_export, "cmd_week": cmd_week}[name]
+    try:
+        return command(args)
+    except StoreError as exc:
+        return _fail(f"therapytimer: {exc}")
+    except OSError as exc:
+        return _fail(f"therapytimer: cannot write the output ({exc.strerror or exc}); nothing was lost")
+
+
+def _db_path(args: argparse.Namespace) -> Path:
+    if args.db is not None and not args.db.strip():
+        raise UsageError("therapytimer: --db needs a file name")
+    return Path(args.db) if args.db else default_db_path()
+
+
+def _store(args: argparse.Namespace, catalog: Catalog, *, create: bool = True) -> Store:
+    """Open the database. Reading commands never create one: a mistyped --db must not look like an
+    empty day to a biller."""
+    path = _db_path(args)
+    if not create and not path.exists():
+        raise UsageError(
+            f"therapytimer: there is no database at {path} (nothing recorded yet, or a mistyped --db / THERAPYTIMER_DB)"
+        )
     try:
         return Store.open(path, SystemClock(), catalog)
     except StoreError as exc:
@@ -67,24 +92,32 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _running_note(store: Store, day: date) -> None:
-    running = [s for s in store.sessions_on(day) if s.running()]
+def _running_note(sessions: list[Session], now: datetime) -> None:
+    running = [seg for s in sessions for seg in s.running()]
     if running:
-        count = sum(len(s.running()) for s in running)
-        print(f"note: {count} timer(s) still running on {day}; their minutes are counted up to now", file=sys.stderr)
+        forgotten = sum(len(s.forgotten(now)) for s in sessions)
+        extra = f", {forgotten} of them for over 90 min (probably forgotten: check them)" if forgotten else ""
+        print(
+            f"note: {len(running)} timer(s) still running{extra}; their minutes are counted up to now",
+            file=sys.stderr,
+        )
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     catalog = load_catalog()
     clock = SystemClock()
     day = args.date or clock.today()
-    store = _store(args, catalog)
+    store = _store(args, catalog, create=False)
+    out = Path(args.out) if args.out else None
+    if out is not None and out.exists() and out.resolve() == store.path.resolve():
+        store.close()
+        return _fail(f"export: {out} is the database itself; choose another file name")
     try:
         sessions = store.sessions_on(day)
-        _running_note(store, day)
     finally:
         store.close()
     now = clock.now()
+    _running_note(sessions, now)
     if args.format == "json":
         data = (json.dumps(dump_sessions(sessions, now), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     else:
@@ -92,12 +125,12 @@ def cmd_export(args: argparse.Namespace) -> int:
             data = to_csv(rows(bill_day(sessions, catalog, now)))
         except (CodeError, RuleInputError) as exc:
             return _fail(f"export: {exc}; fix the catalog or the session to export this day")
-    if not args.out:
+    if out is None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return 0
     try:
-        write_atomic(Path(args.out), data, force=args.force)
+        write_atomic(out, data, force=args.force)
     except ExportError as exc:
         return _fail(f"export: {exc}")
     print(f"Wrote {args.out} ({len(sessions)} session{'s' if len(sessions) != 1 else ''} on {day}).", file=sys.stderr)
@@ -107,8 +140,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_week(args: argparse.Namespace) -> int:
     catalog = load_catalog()
     clock = SystemClock()
-    first, last = week_bounds(args.date or clock.today(), args.week_start)
-    store = _store(args, catalog)
+    try:
+        first, last = week_bounds(args.date or clock.today(), args.week_start)
+    except ValueError as exc:
+        return _fail(f"week: {exc}")
+    store = _store(args, catalog, create=False)
     try:
         sessions = store.sessions_between(first, last)
     finally:
@@ -138,5 +174,6 @@ def cmd_week(args: argparse.Namespace) -> int:
         out += ["", *_table(codes, {2, 3})]
     if totals.missing_fees:
         out += ["", f"No default fee for {', '.join(totals.missing_fees)}: not in the revenue estimate."]
-    print("\n".join(out))
+    sys.stdout.write("\n".join(out) + "\n")
+    sys.stdout.flush()
     return 0

@@ -17,7 +17,7 @@ from typing import Any
 
 from therapytimer.core.catalog import Catalog, CodeError, Discipline
 from therapytimer.core.rules import ASSISTANT_MODIFIER, MAX_MINUTES, Rule
-from therapytimer.core.session import NOTE_MAX, PATIENT_MAX, PROVIDER_MAX, Session, SessionError, clean_patient
+from therapytimer.core.session import NOTE_MAX, PROVIDER_MAX, Session, SessionError, clean_patient
 
 FORMAT = "therapytimer-sessions/1"
 SESSION_KEYS = {"id", "patient", "discipline", "rule", "date", "provider", "payer", "codes", "note"}
@@ -63,9 +63,18 @@ def _minutes(value: Any, where: str, problems: list[str]) -> int | None:
     return value
 
 
+def _encodable(text: str) -> bool:
+    """JSON allows lone surrogates (\\ud800) that no UTF-8 file or database can store."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _text(item: dict[str, Any], key: str, where: str, limit: int, problems: list[str]) -> str:
     value = item.get(key, "")
-    if not isinstance(value, str) or len(value) > limit:
+    if not isinstance(value, str) or len(value) > limit or not _encodable(value):
         problems.append(f"{where}.{key}: must be text of at most {limit} characters")
         return ""
     return value
@@ -84,9 +93,10 @@ def _session(item: Any, where: str, catalog: Catalog, problems: list[str]) -> Im
     patient = ""
     if "patient" in item:
         try:
-            patient = clean_patient(item["patient"] if isinstance(item["patient"], str) else "")
-        except SessionError:
-            problems.append(f"{where}.patient: must be 1 to {PATIENT_MAX} characters (initials or a short ID)")
+            given = item["patient"]
+            patient = clean_patient(given if isinstance(given, str) and _encodable(given) else "")
+        except SessionError as exc:
+            problems.append(f"{where}.patient: {str(exc).removeprefix('patient alias ')}")
     discipline = item.get("discipline")
     if "discipline" in item and not (isinstance(discipline, str) and discipline in set(Discipline)):
         problems.append(f"{where}.discipline: must be PT, OT or SLP")
@@ -106,7 +116,9 @@ def _session(item: Any, where: str, catalog: Catalog, problems: list[str]) -> Im
     payer = _text(item, "payer", where, PROVIDER_MAX, problems) or None
     note = _text(item, "note", where, NOTE_MAX, problems)
     session_id = item.get("id")
-    if session_id is not None and (not isinstance(session_id, str) or not 1 <= len(session_id) <= ID_MAX):
+    if session_id is not None and (
+        not isinstance(session_id, str) or not 1 <= len(session_id) <= ID_MAX or not _encodable(session_id)
+    ):
         problems.append(f"{where}.id: must be text of 1 to {ID_MAX} characters")
     codes_in = item.get("codes", [])
     codes: list[ImportedCode] = []
@@ -164,6 +176,8 @@ def parse_sessions(text: str, catalog: Catalog) -> list[ImportedSession]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ExchangeError([f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"]) from None
+    except (ValueError, RecursionError):  # a number of thousands of digits, or nesting thousands deep
+        raise ExchangeError(["not valid JSON for TherapyTimer: a number is too long or nesting too deep"]) from None
     if not isinstance(data, dict):
         raise ExchangeError(['the file must hold one JSON object with "format" and "sessions"'])
     if data.get("format") != FORMAT:

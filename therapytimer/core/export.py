@@ -105,6 +105,8 @@ def write_atomic(path: Path, data: bytes, *, force: bool = False) -> None:
         raise ExportError(f"{path} is a folder; give a file name such as {path / 'therapytimer-day.csv'}")
     if path.exists() and not force:
         raise ExportError(f"{path} already exists; choose another name or add --force to replace it")
+    if path.exists() and not path.is_file():
+        raise ExportError(f"{path} is not a regular file; choose another name")
     folder = path.parent
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)

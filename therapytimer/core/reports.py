@@ -183,8 +183,11 @@ def week_bounds(day: date, week_start: str = "monday") -> tuple[date, date]:
     if start_day not in ("monday", "sunday"):
         raise ValueError(f"week_start must be monday or sunday, not {week_start!r}")
     offset = day.weekday() if start_day == "monday" else (day.weekday() + 1) % 7
-    start = day - timedelta(days=offset)
-    return start, start + timedelta(days=6)
+    try:
+        start = day - timedelta(days=offset)
+        return start, start + timedelta(days=6)
+    except OverflowError:
+        raise ValueError(f"the week of {day.isoformat()} runs past the calendar's first or last day") from None
 
 
 def week_report(sessions: Sequence[Session], catalog: Catalog, now: datetime, start: date, end: date) -> WeekReport:

@@ -11,6 +11,7 @@ and any timing after it adds on top. Original segments are never changed.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -48,10 +49,16 @@ class SessionError(ValueError):
 
 
 def clean_patient(alias: str) -> str:
-    """Patient alias: initials or a short ID, 1-40 characters after trimming. Nothing else is stored."""
-    text = " ".join(alias.split())
+    """Patient alias: initials or a short ID, 1-40 characters after trimming. Nothing else is stored.
+
+    Normalised to NFC, so "Zoë" typed two ways is one patient (and one pooled bill); control and
+    formatting characters (NUL, escapes, bidi overrides) are refused: they hide what a biller sees.
+    """
+    text = " ".join(unicodedata.normalize("NFC", alias).split())
     if not 1 <= len(text) <= PATIENT_MAX:
         raise SessionError(f"patient alias must be 1 to {PATIENT_MAX} characters (initials or a short ID)")
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in text):
+        raise SessionError("patient alias must not contain control or formatting characters")
     return text
 
 

@@ -131,7 +131,10 @@ def _create_private(path: Path) -> None:
     if not folder.exists():
         folder.mkdir(parents=True, mode=0o700)
         os.chmod(folder, 0o700)
-    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:  # another TherapyTimer process created it a moment ago
+        return
     os.close(fd)
 
 
@@ -148,7 +151,8 @@ def open_database(path: Path) -> Database:
     try:
         db = Database(conn, execute_plugins=False)
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if tables and Migrations.migrations_table not in tables:
+        ours = Migrations.migrations_table in tables and bool(MIGRATIONS.applied(db))
+        if tables and not ours:
             conn.close()
             raise StoreError(
                 f"{path} is an SQLite database of another program, not TherapyTimer's. "
@@ -168,7 +172,11 @@ def open_database(path: Path) -> Database:
             raise sqlite3.OperationalError("unable to open WAL journal")
         conn.execute("PRAGMA synchronous = FULL")
         if MIGRATIONS.pending(db):
-            MIGRATIONS.apply(db)
+            # Under the write lock, and checked again: two processes opening a new file migrate it once.
+            conn.execute("BEGIN IMMEDIATE")
+            if MIGRATIONS.pending(db):
+                MIGRATIONS.apply(db)
+            conn.execute("COMMIT")
     except sqlite3.Error as exc:
         conn.close()
         raise explain(exc, path) from None

@@ -57,11 +57,23 @@ class Store:
 
     @contextmanager
     def _write(self) -> Iterator[Database]:
-        """One committed transaction; SQLite errors become StoreErrors that name the file."""
+        """One committed transaction; SQLite errors become StoreErrors that name the file.
+
+        BEGIN IMMEDIATE takes the write lock first, so a write by another process (the window and a
+        command at once) makes this one wait (busy timeout) instead of failing halfway.
+        """
+        conn = self.db.conn
         try:
-            with self.db.atomic() as db:
-                yield db
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.execute("COMMIT")
         except sqlite3.Error as exc:
+            if conn.in_transaction:
+                conn.rollback()
             raise explain(exc, self.path) from None
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
@@ -222,20 +234,25 @@ class Store:
         if who is Who.ASSISTANT:
             _check_assistant(session)
         now = to_text(self.clock.now())
-        if any(s.running and s.code == code and s.who is who for s in session.segments):
+        now_running = any(s.running and s.code == code and s.who is who for s in session.segments)
+        if now_running and not exclusive:
             return session
         with self._write() as db:
-            self._ensure_code(db, session, code)
-            if exclusive:
-                db.execute("UPDATE segments SET ended_at = ? WHERE ended_at IS NULL", [now])
-            else:
+            if now_running:  # already running: one-on-one still means every other timer stops
                 db.execute(
-                    "UPDATE segments SET ended_at = ? WHERE ended_at IS NULL AND session_id = ? AND code = ?",
+                    "UPDATE segments SET ended_at = ? WHERE ended_at IS NULL AND NOT (session_id = ? AND code = ?)",
                     [now, session_id, code],
                 )
-            db.table("segments").insert(
-                {"session_id": session_id, "code": code, "who": Who(who).value, "started_at": now, "ended_at": None}
-            )
+            else:
+                self._ensure_code(db, session, code)
+                others = "" if exclusive else " AND session_id = ? AND code = ?"
+                db.execute(
+                    f"UPDATE segments SET ended_at = ? WHERE ended_at IS NULL{others}",
+                    [now] if exclusive else [now, session_id, code],
+                )
+                db.table("segments").insert(
+                    {"session_id": session_id, "code": code, "who": Who(who).value, "started_at": now, "ended_at": None}
+                )
         return self.session(session_id)
 
     def set_who(self, session_id: str, code: str, who: Who) -> Session:
@@ -293,11 +310,7 @@ class Store:
         _check_minutes(assistant_minutes)
         if assistant_minutes:
             _check_assistant(session)
-        spec = self.catalog.get(code)
-        if not spec.timed:
-            raise SessionError(f"{code} is untimed: set its minutes as a service")
-        if spec.kind is Kind.ADDON:
-            self._check_code(session, code, timed=True)
+        self._check_code(session, code, timed=True)
         now = self.clock.now()
         old = session.code_time(code, now)
         with self._write() as db:
@@ -322,14 +335,14 @@ class Store:
         """Store validated sessions in one transaction; an id already stored is skipped.
         Returns (added, skipped)."""
         ids = [s.id for s in sessions]
-        existing: set[str] = set()
-        for i in range(0, len(ids), CHUNK):
-            part = ids[i : i + CHUNK]
-            marks = ",".join("?" * len(part))
-            existing |= {r["id"] for r in self._read(f"SELECT id FROM sessions WHERE id IN ({marks})", part)}
-        new = [s for s in sessions if s.id not in existing]
         now = to_text(self.clock.now())
-        with self._write() as db:
+        with self._write() as db:  # the ids are checked under the write lock: two imports at once add once
+            existing: set[str] = set()
+            for i in range(0, len(ids), CHUNK):
+                part = ids[i : i + CHUNK]
+                marks = ",".join("?" * len(part))
+                existing |= {row[0] for row in db.execute(f"SELECT id FROM sessions WHERE id IN ({marks})", part)}
+            new = [s for s in sessions if s.id not in existing]
             db.table("sessions").insert_all(
                 (
                     {
@@ -337,8 +350,8 @@ class Store:
                         "patient": s.patient,
                         "discipline": s.discipline.value,
                         "rule": s.rule.value,
-                        "payer": s.payer,
-                        "provider": s.provider,
+                        "payer": " ".join(s.payer.split()) if s.payer else None,
+                        "provider": " ".join(s.provider.split()),
                         "role": Role.THERAPIST.value,
                         "date": s.date.isoformat(),
                         "note": s.note,
