@@ -207,3 +207,15 @@ def test_an_add_on_is_valid_only_while_its_base_code_is(user_dirs: Path) -> None
     with pytest.raises(CodeError, match="X1001 bills under X1000, which is not valid on 2026-06-01"):
         catalog.lookup("X1001", date(2026, 6, 1))
     assert catalog.lookup("X1001", date(2027, 1, 4)).code == "X1001"
+
+
+def test_the_clinics_fee_table_overrides_default_fees() -> None:
+    catalog = load_catalog(include_user=False)
+    priced, problems = catalog.with_fees({"97110": "30.50", "97026": "9", "99999": "1", "97112": "lots", "97140": "-1"})
+    assert priced.get("97110").default_fee == Decimal("30.50") and priced.get("97026").default_fee == Decimal("9")
+    assert priced.get("97112").default_fee == Decimal("32.02") and catalog.get("97110").default_fee == Decimal("28.79")
+    assert problems == [
+        "fee for 99999: not in the code catalog",
+        "fee for 97112: 'lots' is not an amount such as 28.79",
+        "fee for 97140: '-1' is not an amount such as 28.79",
+    ]

@@ -272,3 +272,10 @@ def test_store_rule_is_kept_per_session(db: Path) -> None:
     rules = {s.patient: s.rule for s in store.sessions_on(date(2026, 11, 23))}
     store.close()
     assert rules == {"MT": Rule.CMS, "=JK": Rule.AMA}
+
+
+def test_week_revenue_uses_the_clinics_fee_table(capsys: pytest.CaptureFixture[str], db: Path, user_dirs: Path) -> None:
+    (user_dirs / "settings.json").write_text(json.dumps({"fees": {"97530": "50.00", "97999": "1"}}))
+    code, out, err = run(capsys, "--db", str(db), "week", "--date", DAY, "--json")
+    assert code == 0 and json.loads(out)["totals"]["revenue"] == "265.31"  # 249.92 - 34.61 + 50.00
+    assert "note: fee for 97999: not in the code catalog" in err

@@ -403,6 +403,7 @@ def test_settings_and_payer_profiles(window: MainWindow, tmp_path: Path) -> None
         parent: QWidget | None, settings: Settings, payers: dict[str, Rule]
     ) -> tuple[bool, tuple[str, Rule] | None]:
         settings.week_start = "sunday"
+        settings.fees = {"97110": "40.00", "NOPE1": "1"}
         return True, ("Aetna", Rule.AMA)
 
     window.ask_settings = ask
@@ -410,6 +411,8 @@ def test_settings_and_payer_profiles(window: MainWindow, tmp_path: Path) -> None
     assert window.store.payers()["Aetna"] is Rule.AMA
     assert json.loads((tmp_path / "settings.json").read_text())["week_start"] == "sunday"
     assert "Week Sun" in window.week.title.text()
+    assert window.week.catalog.get("97110").default_fee == 40
+    assert "fee for NOPE1: not in the code catalog" in window.statusBar().currentMessage()
     window.ask_settings = lambda *_a: (False, None)
     assert not window.edit_settings()
 
@@ -482,8 +485,10 @@ def test_dialog_values(monkeypatch: pytest.MonkeyPatch, qtbot: QtBot) -> None:
     editor = SettingsDialog(None, settings, {"Medicare": Rule.CMS})
     qtbot.addWidget(editor)
     editor.favorites["PT"].setText("97110, 97530")
+    editor.fees.setText("97110=30.00, 97112 = 33; junk")
     editor.new_payer.setText("BCBS")
     assert editor.apply() == ("BCBS", Rule.CMS) and settings.favorites["PT"] == ["97110", "97530"]
+    assert settings.fees == {"97110": "30.00", "97112": "33"}
     accept(monkeypatch, False)
     assert NewSessionDialog.ask(None, [], ["Medicare"], settings) is None
     assert MinutesDialog.ask(None, "97110", 1, None) is None

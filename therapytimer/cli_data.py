@@ -21,6 +21,8 @@ from therapytimer.core.export import ExportError, rows, to_csv, write_atomic
 from therapytimer.core.reports import bill_day, week_bounds, week_report
 from therapytimer.core.rules import RuleInputError
 from therapytimer.core.session import Session
+from therapytimer.core.settings import Settings
+from therapytimer.paths import settings_path
 from therapytimer.storage.database import StoreError, default_db_path
 from therapytimer.storage.store import Store
 
@@ -138,7 +140,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_week(args: argparse.Namespace) -> int:
-    catalog = load_catalog()
+    settings, problem = Settings.load(settings_path())
+    catalog, fee_problems = load_catalog().with_fees(settings.fees)
+    for note in filter(None, [problem, *fee_problems]):
+        print(f"note: {note}", file=sys.stderr)
     clock = SystemClock()
     try:
         first, last = week_bounds(args.date or clock.today(), args.week_start)

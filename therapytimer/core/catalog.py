@@ -23,7 +23,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -183,6 +183,24 @@ class Catalog:
         """The code whose minutes an add-on's minutes join (97130 → 97129); itself otherwise."""
         base = self._base_of.get(spec.code)
         return self._specs[base] if base else spec
+
+    def with_fees(self, fees: dict[str, str]) -> tuple[Catalog, list[str]]:
+        """A copy whose default fees are the clinic's own (code → amount); returns the entries ignored,
+        with why, so a typo in the fee table is reported rather than guessed at."""
+        problems: list[str] = []
+        specs = dict(self._specs)
+        for code, text in fees.items():
+            try:
+                fee = Decimal(str(text))
+            except InvalidOperation:
+                fee = Decimal("NaN")
+            if code not in specs:
+                problems.append(f"fee for {code}: not in the code catalog")
+            elif not fee.is_finite() or fee < 0:
+                problems.append(f"fee for {code}: {text!r} is not an amount such as 28.79")
+            else:
+                specs[code] = replace(specs[code], default_fee=fee)
+        return Catalog(specs.values()), problems
 
     def search(self, text: str, on: date | None = None) -> list[CodeSpec]:
         """Codes whose number or name contains `text` (case-insensitive), optionally valid on `on`."""

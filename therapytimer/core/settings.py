@@ -36,6 +36,7 @@ class Settings:
     assistants: bool = False  # show "who is treating" on running timers
     favorites: dict[str, list[str]] = field(default_factory=lambda: {k: list(v) for k, v in DEFAULT_FAVORITES.items()})
     untimed: dict[str, list[str]] = field(default_factory=lambda: {k: list(v) for k, v in DEFAULT_UNTIMED.items()})
+    fees: dict[str, str] = field(default_factory=dict)  # the clinic's own fee per code, for revenue estimates
     week_start: str = "monday"
     sound: bool = False
     forgotten_minutes: int = int(FORGOTTEN_AFTER.total_seconds() // 60)

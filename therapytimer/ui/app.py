@@ -60,8 +60,19 @@ def create_window(
     catalog, catalog_problem = load_catalog_or_builtin()
     settings_file = settings_file or settings_path()
     settings, settings_problem = Settings.load(settings_file)
+    base_catalog = catalog
+    catalog, fee_problems = catalog.with_fees(settings.fees)
+    if fee_problems:
+        settings_problem = "\n".join(filter(None, [settings_problem, *fee_problems]))
     store = Store.open(db_path or default_db_path(), clock, catalog)
-    window = MainWindow(store, catalog, clock, settings, save_settings=lambda s: _save(s, settings_file, window))
+    window = MainWindow(
+        store,
+        catalog,
+        clock,
+        settings,
+        save_settings=lambda s: _save(s, settings_file, window),
+        base_catalog=base_catalog,
+    )
     for problem in (catalog_problem, settings_problem):
         if problem:
             warn(window, "TherapyTimer", problem)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,8 @@ from therapytimer.core.catalog import Discipline
 from therapytimer.core.rules import MAX_MINUTES, Rule
 from therapytimer.core.session import PATIENT_MAX, Role
 from therapytimer.core.settings import Settings
+
+FEE_ENTRY = re.compile(r"([A-Za-z0-9]{5})\s*=\s*([^\s,;]+)")
 
 
 @dataclass(frozen=True)
@@ -180,6 +183,8 @@ class SettingsDialog(QDialog):
         self.forgotten.setSuffix(" min")
         self.forgotten.setValue(settings.forgotten_minutes)
         self.favorites = {d: QLineEdit(" ".join(settings.favorites.get(d, []))) for d in ("PT", "OT", "SLP")}
+        self.fees = QLineEdit(" ".join(f"{code}={fee}" for code, fee in sorted(settings.fees.items())))
+        self.fees.setPlaceholderText("your fees for revenue estimates, e.g. 97110=30.00 97112=33.50")
         form = QFormLayout(self)
         form.addRow("Default payer", self.default_payer)
         form.addRow("New payer profile", self.new_payer)
@@ -192,6 +197,7 @@ class SettingsDialog(QDialog):
         form.addRow("Flag a timer running over", self.forgotten)
         for discipline, edit in self.favorites.items():
             form.addRow(f"{discipline} favorites", edit)
+        form.addRow("Fee table", self.fees)
         form.addRow(_buttons(self, "Save"))
 
     def apply(self) -> tuple[str, Rule] | None:
@@ -206,6 +212,7 @@ class SettingsDialog(QDialog):
         s.forgotten_minutes = self.forgotten.value()
         for discipline, edit in self.favorites.items():
             s.favorites[discipline] = [c.upper() for c in edit.text().replace(",", " ").split()]
+        s.fees = {code.upper(): amount for code, amount in FEE_ENTRY.findall(self.fees.text())}
         name = self.new_payer.text().strip()
         return (name, Rule(self.new_rule.currentText())) if name else None
 

@@ -65,9 +65,11 @@ class MainWindow(QMainWindow):
         settings: Settings,
         *,
         save_settings: Callable[[Settings], None] = lambda _s: None,
+        base_catalog: Catalog | None = None,
     ) -> None:
         super().__init__()
         self.store, self.catalog, self.clock, self.settings = store, catalog, clock, settings
+        self.base_catalog = base_catalog or catalog  # before the clinic's fee table was applied
         self.save_settings = save_settings
         self.ask_new_session = NewSessionDialog.ask
         self.ask_text = TextDialog.ask
@@ -304,6 +306,11 @@ class MainWindow(QMainWindow):
             except (SessionError, StoreError) as exc:
                 self.statusBar().showMessage(str(exc), 10000)
         self.save_settings(self.settings)
+        catalog, problems = self.base_catalog.with_fees(self.settings.fees)
+        if problems:
+            self.statusBar().showMessage("; ".join(problems), 15000)
+        for holder in (self, self.panel, self.day, self.week, self.store):
+            holder.catalog = catalog
         self.panel.set_session(self.panel.session.id if self.panel.session else None)
         self.week.refresh()
         return True
