@@ -521,7 +521,10 @@ def test_broken_user_catalog_and_settings_are_reported(
     win = app.create_window(tmp_path / "w.db", clock, tmp_path / "settings.json")
     qtbot.addWidget(win)
     assert "line 2: code '123'" in warnings[0] and "default settings" in warnings[1]
-    assert "97110" in {win.model.spec(r).code for r in range(win.model.rowCount())}
+    win.tabs.setCurrentIndex(3)  # the catalog page is built when first shown
+    model = win.codes.model()
+    assert isinstance(model, CatalogModel) and win.tabs.widget(3) is win.codes
+    assert "97110" in {model.spec(r).code for r in range(model.rowCount())}
     win.store.close()
 
 

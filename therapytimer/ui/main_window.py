@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
@@ -41,12 +42,14 @@ from therapytimer.core.session import Session, SessionError
 from therapytimer.core.settings import Settings
 from therapytimer.storage.database import StoreError
 from therapytimer.storage.store import Store
-from therapytimer.ui.catalog_model import CatalogModel
-from therapytimer.ui.day_view import DayView
-from therapytimer.ui.dialogs import AboutDialog, NewSessionDialog, SettingsDialog, TextDialog
-from therapytimer.ui.mini import MiniWindow
 from therapytimer.ui.session_panel import SessionPanel
-from therapytimer.ui.week_view import WeekView
+
+if TYPE_CHECKING:
+    from therapytimer.core.rules import Rule
+    from therapytimer.ui.day_view import DayView
+    from therapytimer.ui.dialogs import NewSession
+    from therapytimer.ui.mini import MiniWindow
+    from therapytimer.ui.week_view import WeekView
 
 TICK_MS = 250  # at most four repaints a second
 
@@ -71,9 +74,13 @@ class MainWindow(QMainWindow):
         self.store, self.catalog, self.clock, self.settings = store, catalog, clock, settings
         self.base_catalog = base_catalog or catalog  # before the clinic's fee table was applied
         self.save_settings = save_settings
-        self.ask_new_session = NewSessionDialog.ask
-        self.ask_text = TextDialog.ask
-        self.ask_settings = SettingsDialog.ask
+        self.ask_new_session: Callable[[QWidget | None, list[str], list[str], Settings], NewSession | None] = (
+            _ask_new_session
+        )
+        self.ask_text: Callable[..., bool] = _ask_text
+        self.ask_settings: Callable[
+            [QWidget | None, Settings, dict[str, Rule]], tuple[bool, tuple[str, Rule] | None]
+        ] = _ask_settings
         self.ask_import_path: Callable[[QWidget], Path | None] = choose_import_path
         self.setWindowTitle("TherapyTimer")
 
@@ -81,23 +88,16 @@ class MainWindow(QMainWindow):
         self.panel.changed.connect(self._after_change)
         self.panel.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.panel.unit_reached.connect(lambda text: self.statusBar().showMessage(text, 5000))
-        self.day = DayView(store, catalog, clock)
-        self.day.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
-        self.week = WeekView(store, catalog, clock, settings)
-        self.model = CatalogModel(catalog)
-        codes = QTableView()
-        codes.setModel(self.model)
-        codes.verticalHeader().hide()
-        codes.setWordWrap(False)
-        codes.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        codes.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.table = codes
-
+        # The day, the week and the catalog are built the first time they are shown: the bedside panel
+        # is what must appear fast.
+        self._day: DayView | None = None
+        self._week: WeekView | None = None
+        self._mini: MiniWindow | None = None
+        self._codes: QTableView | None = None
         self.tabs = QTabWidget()
         self.tabs.addTab(self.panel, "Session")
-        self.tabs.addTab(self.day, "Day")
-        self.tabs.addTab(self.week, "Week")
-        self.tabs.addTab(codes, "Codes")
+        for name in ("Day", "Week", "Codes"):
+            self.tabs.addTab(QWidget(), name)
         self.tabs.currentChanged.connect(self._tab_changed)
 
         self.banner = QFrame()
@@ -121,8 +121,6 @@ class MainWindow(QMainWindow):
         self.sessions.setToolTip("Open sessions: switch the active one in one click")
         self.sessions.activated.connect(self._session_chosen)
         self._build_toolbar_and_menus()
-        self.mini = MiniWindow()
-        self.mini.back.connect(self.leave_mini)
         self.ticker = QTimer(self)
         self.ticker.setInterval(TICK_MS)
         self.ticker.timeout.connect(self.tick)
@@ -163,13 +161,11 @@ class MainWindow(QMainWindow):
         for act in (self.new_action, self.close_action, self.history_action, self.pause_action, self.mini_action):
             session_menu.addAction(act)
         data = menu.addMenu("&Data")
-        data.addAction(action("Export day…", self.day.export, "Save the day's billable lines as CSV"))
+        data.addAction(action("Export day…", lambda: self.day.export(), "Save the day's billable lines as CSV"))
         data.addAction(action("Import sessions…", self.import_sessions, "Add sessions from a JSON file"))
         data.addAction(action("Settings…", self.edit_settings, "Payers, favorites, timers, week start, sound"))
         help_menu = menu.addMenu("&Help")
-        help_menu.addAction(
-            action("About TherapyTimer", lambda: AboutDialog.show_for(self, version(), self.store.path), "Version")
-        )
+        help_menu.addAction(action("About TherapyTimer", self.show_about, "Version, licence, where your data lives"))
         self.number_keys = []
         for n in range(1, 10):
             shortcut = QShortcut(QKeySequence(str(n)), self)
@@ -182,6 +178,67 @@ class MainWindow(QMainWindow):
         for shortcut in self.number_keys:
             shortcut.setEnabled(not typing)
         self.pause_action.setEnabled(not typing)
+
+    # ---- pages built on first use -------------------------------------------------------------
+
+    def _place(self, index: int, page: QWidget) -> None:
+        current = self.tabs.currentIndex()
+        self.tabs.blockSignals(True)
+        old = self.tabs.widget(index)
+        self.tabs.removeTab(index)
+        self.tabs.insertTab(index, page, ("Session", "Day", "Week", "Codes")[index])
+        self.tabs.setCurrentIndex(current)
+        self.tabs.blockSignals(False)
+        if old is not None:
+            old.deleteLater()
+
+    @property
+    def day(self) -> DayView:
+        if self._day is None:
+            from therapytimer.ui.day_view import DayView
+
+            self._day = DayView(self.store, self.catalog, self.clock)
+            self._day.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+            self._place(1, self._day)
+        return self._day
+
+    @property
+    def week(self) -> WeekView:
+        if self._week is None:
+            from therapytimer.ui.week_view import WeekView
+
+            self._week = WeekView(self.store, self.catalog, self.clock, self.settings)
+            self._place(2, self._week)
+        return self._week
+
+    @property
+    def codes(self) -> QTableView:
+        if self._codes is None:
+            from therapytimer.ui.catalog_model import CatalogModel
+
+            table = QTableView()
+            table.setModel(CatalogModel(self.catalog))
+            table.verticalHeader().hide()
+            table.setWordWrap(False)
+            table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+            table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+            self._codes = table
+            self._place(3, table)
+        return self._codes
+
+    @property
+    def mini(self) -> MiniWindow:
+        if self._mini is None:
+            from therapytimer.ui.mini import MiniWindow
+
+            self._mini = MiniWindow()
+            self._mini.back.connect(self.leave_mini)
+        return self._mini
+
+    def show_about(self) -> None:
+        from therapytimer.ui.dialogs import AboutDialog
+
+        AboutDialog.show_for(self, version(), self.store.path)
 
     # ---- sessions -----------------------------------------------------------------------------
 
@@ -309,10 +366,12 @@ class MainWindow(QMainWindow):
         catalog, problems = self.base_catalog.with_fees(self.settings.fees)
         if problems:
             self.statusBar().showMessage("; ".join(problems), 15000)
-        for holder in (self, self.panel, self.day, self.week, self.store):
-            holder.catalog = catalog
+        for holder in (self, self.panel, self._day, self._week, self.store):
+            if holder is not None:
+                holder.catalog = catalog
         self.panel.set_session(self.panel.session.id if self.panel.session else None)
-        self.week.refresh()
+        if self._week is not None:
+            self._week.refresh()
         return True
 
     # ---- time ---------------------------------------------------------------------------------
@@ -327,22 +386,22 @@ class MainWindow(QMainWindow):
 
     def tick(self) -> None:
         self.panel.tick()
-        if self.mini.isVisible():
-            self.mini.show_view(self.panel.view)
+        if self._mini is not None and self._mini.isVisible():
+            self._mini.show_view(self.panel.view)
 
     def _after_change(self) -> None:
         self._fill_sessions()
-        if self.tabs.currentWidget() is self.day:
-            self.day.refresh()
-        if self.tabs.currentWidget() is self.week:
-            self.week.refresh()
-        self.mini.show_view(self.panel.view)
+        self._tab_changed(self.tabs.currentIndex())
+        if self._mini is not None:
+            self._mini.show_view(self.panel.view)
 
-    def _tab_changed(self, _index: int) -> None:
-        if self.tabs.currentWidget() is self.day:
+    def _tab_changed(self, index: int) -> None:
+        if index == 1:
             self.day.refresh()
-        elif self.tabs.currentWidget() is self.week:
+        elif index == 2:
             self.week.refresh()
+        elif index == 3:
+            self.codes.setFocus()
 
     # ---- mini mode and closing ----------------------------------------------------------------
 
@@ -359,5 +418,28 @@ class MainWindow(QMainWindow):
         self.settings.window_geometry = bytes(self.saveGeometry().toBase64().data()).decode()
         self.save_settings(self.settings)
         self.ticker.stop()
-        self.mini.close()
+        if self._mini is not None:
+            self._mini.close()
         super().closeEvent(event)
+
+
+def _ask_new_session(
+    parent: QWidget | None, recent: list[str], payers: list[str], settings: Settings
+) -> NewSession | None:
+    from therapytimer.ui.dialogs import NewSessionDialog
+
+    return NewSessionDialog.ask(parent, recent, payers, settings)
+
+
+def _ask_text(parent: QWidget | None, title: str, text: str, ok_text: str = "OK", *, copy: bool = False) -> bool:
+    from therapytimer.ui.dialogs import TextDialog
+
+    return TextDialog.ask(parent, title, text, ok_text, copy=copy)
+
+
+def _ask_settings(
+    parent: QWidget | None, settings: Settings, payers: dict[str, Rule]
+) -> tuple[bool, tuple[str, Rule] | None]:
+    from therapytimer.ui.dialogs import SettingsDialog
+
+    return SettingsDialog.ask(parent, settings, payers)

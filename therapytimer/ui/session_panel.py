@@ -38,7 +38,6 @@ from therapytimer.core.session import Session, SessionError, Who
 from therapytimer.core.settings import Settings
 from therapytimer.storage.database import StoreError
 from therapytimer.storage.store import Store
-from therapytimer.ui.dialogs import MinutesDialog
 from therapytimer.ui.models import LinesModel, TimersModel
 
 CARD_STYLE = """
@@ -154,7 +153,7 @@ class SessionPanel(QWidget):
         self.session: Session | None = None
         self.day_sessions: list[Session] = []
         self.view: LiveView | None = None
-        self.ask_minutes: Callable[..., tuple[int, int, str] | None] = MinutesDialog.ask
+        self.ask_minutes: Callable[..., tuple[int, int, str] | None] = _ask_minutes
         self.model = TimersModel()
         self.model.modelReset.connect(self._rebuild_cards)
         self.model.dataChanged.connect(self._update_cards)
@@ -436,3 +435,11 @@ class SessionPanel(QWidget):
         self.search.clear()
         spec = self.catalog.get(code)
         return self.add_code(code) if spec.timed else self.add_service(code)
+
+
+def _ask_minutes(
+    parent: QWidget | None, code: str, minutes: int, assistant: int | None, *, reason: bool = True
+) -> tuple[int, int, str] | None:
+    from therapytimer.ui.dialogs import MinutesDialog
+
+    return MinutesDialog.ask(parent, code, minutes, assistant, reason=reason)
