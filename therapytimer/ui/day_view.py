@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
-    QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -26,6 +24,7 @@ from therapytimer.core.rules import RuleInputError
 from therapytimer.storage.database import StoreError
 from therapytimer.storage.store import Store
 from therapytimer.ui.models import ExportRowsModel
+from therapytimer.ui.widgets import nav_row, table_view
 
 
 def choose_export_path(parent: QWidget, suggested: Path) -> Path | None:
@@ -48,17 +47,9 @@ class DayView(QWidget):
         self.summary.setWordWrap(True)
         self.status = QLabel()
         self.status.setWordWrap(True)
-        table = QTableView()
-        table.setModel(self.model)
-        table.verticalHeader().hide()
-        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table = table
-        nav = QHBoxLayout()
-        for text, step in (("◀ Previous day", -1), ("Today", 0), ("Next day ▶", 1)):
-            button = QPushButton(text)
-            button.clicked.connect(lambda _=False, s=step: self.go(s))
-            nav.addWidget(button)
-        nav.addStretch()
+        self.table = table = table_view(self.model)
+        steps = (("◀ Previous day", -1), ("Today", 0), ("Next day ▶", 1))
+        nav = nav_row([(text, partial(self.go, step)) for text, step in steps])
         self.export_button = QPushButton("Export day…")
         self.export_button.setToolTip("Save the day's billable lines as CSV for the biller")
         self.export_button.clicked.connect(self.export)

@@ -43,6 +43,7 @@ from therapytimer.core.settings import Settings
 from therapytimer.storage.database import StoreError
 from therapytimer.storage.store import Store
 from therapytimer.ui.session_panel import SessionPanel
+from therapytimer.ui.widgets import table_view
 
 if TYPE_CHECKING:
     from therapytimer.core.rules import Rule
@@ -216,11 +217,7 @@ class MainWindow(QMainWindow):
         if self._codes is None:
             from therapytimer.ui.catalog_model import CatalogModel
 
-            table = QTableView()
-            table.setModel(CatalogModel(self.catalog))
-            table.verticalHeader().hide()
-            table.setWordWrap(False)
-            table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+            table = table_view(CatalogModel(self.catalog))
             table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
             self._codes = table
             self._place(3, table)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from therapytimer.core.live import LiveView
+from therapytimer.ui.widgets import bold_font
 
 
 class MiniWindow(QWidget):
@@ -16,10 +16,7 @@ class MiniWindow(QWidget):
         super().__init__(None, Qt.WindowType.Tool | Qt.WindowType.WindowStaysOnTopHint)
         self.setWindowTitle("TherapyTimer")
         self.label = QLabel("No timer running")
-        font = QFont()
-        font.setPointSize(18)
-        font.setBold(True)
-        self.label.setFont(font)
+        self.label.setFont(bold_font(18))
         button = QPushButton("⤢")
         button.setToolTip("Back to the full window")
         button.clicked.connect(self.back.emit)

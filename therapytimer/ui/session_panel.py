@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -19,13 +19,11 @@ from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QScrollArea,
     QSizePolicy,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -39,6 +37,7 @@ from therapytimer.core.settings import Settings
 from therapytimer.storage.database import StoreError
 from therapytimer.storage.store import Store
 from therapytimer.ui.models import LinesModel, TimersModel
+from therapytimer.ui.widgets import bold_font, table_view
 
 CARD_STYLE = """
 QFrame#card { border: 1px solid palette(mid); border-radius: 10px; }
@@ -66,17 +65,11 @@ class TimerCard(QFrame):
         super().__init__()
         self.setObjectName("card")
         self.code = row.code
-        title = QFont()
-        title.setPointSize(13)
-        title.setBold(True)
         self.title = QLabel()
-        self.title.setFont(title)
+        self.title.setFont(bold_font(13))
         self.title.setWordWrap(True)
         self.clock = QLabel()
-        digits = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        digits.setPointSize(28)
-        digits.setBold(True)
-        self.clock.setFont(digits)
+        self.clock.setFont(bold_font(28, QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)))
         self.state = QLabel()
         self.units = QLabel()
         self.warning = QLabel()
@@ -162,10 +155,7 @@ class SessionPanel(QWidget):
         self.setStyleSheet(CARD_STYLE)
 
         self.heading = QLabel("No session yet: start one with New session (Ctrl+N).")
-        heading_font = QFont()
-        heading_font.setPointSize(15)
-        heading_font.setBold(True)
-        self.heading.setFont(heading_font)
+        self.heading.setFont(bold_font(15))
         self.error = QLabel()
         self.error.setObjectName("warning")
         self.error.setWordWrap(True)
@@ -184,21 +174,15 @@ class SessionPanel(QWidget):
         scroll.setWidget(grid_host)
 
         self.total = QLabel()
-        total_font = QFont()
-        total_font.setPointSize(22)
-        total_font.setBold(True)
-        self.total.setFont(total_font)
+        self.total.setFont(bold_font(22))
         self.detail = QLabel()
         self.detail.setWordWrap(True)
         self.hints = QLabel()
         self.hints.setWordWrap(True)
         self.cue = QLabel()
         self.cue.setObjectName("warning")
-        table = QTableView()
-        table.setModel(self.lines)
-        table.verticalHeader().hide()
+        table = table_view(self.lines)
         table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         table.horizontalHeader().setStretchLastSection(True)
         self.lines_view = table
         summary = QFrame()

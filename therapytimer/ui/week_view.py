@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 from PySide6.QtCharts import QBarCategoryAxis, QBarSet, QChart, QChartView, QStackedBarSeries, QValueAxis
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from therapytimer.core.catalog import Catalog, CodeError
 from therapytimer.core.clock import Clock
@@ -17,6 +18,7 @@ from therapytimer.core.settings import Settings
 from therapytimer.storage.database import StoreError
 from therapytimer.storage.store import Store
 from therapytimer.ui.models import WeekModel
+from therapytimer.ui.widgets import nav_row, table_view
 
 
 class WeekView(QWidget):
@@ -29,11 +31,7 @@ class WeekView(QWidget):
         self.title = QLabel()
         self.totals = QLabel()
         self.totals.setWordWrap(True)
-        table = QTableView()
-        table.setModel(self.model)
-        table.verticalHeader().hide()
-        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table = table
+        self.table = table = table_view(self.model)
         self.chart = QChart()
         self.chart.setTitle("Units per day, by code")
         self.chart.legend().setVisible(True)
@@ -45,12 +43,8 @@ class WeekView(QWidget):
         self.chart_view = QChartView(self.chart)
         self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.chart_view.setMinimumHeight(260)
-        nav = QHBoxLayout()
-        for text, step in (("◀ Previous week", -7), ("This week", 0), ("Next week ▶", 7)):
-            button = QPushButton(text)
-            button.clicked.connect(lambda _=False, s=step: self.go(s))
-            nav.addWidget(button)
-        nav.addStretch()
+        steps = (("◀ Previous week", -7), ("This week", 0), ("Next week ▶", 7))
+        nav = nav_row([(text, partial(self.go, step)) for text, step in steps])
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addLayout(nav)
