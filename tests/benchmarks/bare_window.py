@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import sys
 
+if "--with-sqlite-utils" in sys.argv:  # the same floor plus the import the design card mandates
+    import sqlite_utils  # noqa: F401
+
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import QApplication, QMainWindow, QTableView

@@ -42,18 +42,24 @@ def main() -> int:
     args = parser.parse_args()
     app_cmd = [str(CLI), "--self-test"]
     bare_cmd = [sys.executable, str(HERE / "bare_window.py")]
-    run(app_cmd)
-    run(bare_cmd)
-    app, bare, rss = [], [], []
+    bare_db_cmd = [*bare_cmd, "--with-sqlite-utils"]
+    for cmd in (app_cmd, bare_cmd, bare_db_cmd):
+        run(cmd)
+    app, bare, bare_db, rss = [], [], [], []
     for _ in range(args.runs):
         wall, peak = run(app_cmd)
         app.append(wall)
         rss.append(peak)
         bare.append(run(bare_cmd)[0])
-    med_app, med_bare = statistics.median(app), statistics.median(bare)
+        bare_db.append(run(bare_db_cmd)[0])
+    med_app, med_bare, med_db = statistics.median(app), statistics.median(bare), statistics.median(bare_db)
     print(
         f"self-test process: median {med_app:.0f} ms; bare window: median {med_bare:.0f} ms; "
         f"ratio {med_app / med_bare:.2f} (target <= 1.5)"
+    )
+    print(
+        f"bare window + import sqlite_utils: median {med_db:.0f} ms ({med_db / med_bare:.2f} x bare); "
+        f"self-test / that = {med_app / med_db:.2f}"
     )
     print(f"self-test peak memory: median {statistics.median(rss):.0f} MiB, max {max(rss):.0f} MiB (target <= 100)")
     out = subprocess.run(

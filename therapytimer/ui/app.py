@@ -53,7 +53,6 @@ def create_window(
     """Build the main window over the database at `db_path` (default: the user's database)."""
     from therapytimer.storage.database import default_db_path
     from therapytimer.storage.store import Store
-    from therapytimer.ui.dialogs import warn
     from therapytimer.ui.main_window import MainWindow
 
     clock = clock or SystemClock()
@@ -75,6 +74,8 @@ def create_window(
     )
     for problem in (catalog_problem, settings_problem):
         if problem:
+            from therapytimer.ui.dialogs import warn
+
             warn(window, "TherapyTimer", problem)
     return window
 
