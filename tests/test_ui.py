@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -567,4 +568,5 @@ def test_self_test_runs_the_real_app_offscreen() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("self-test ok: first painted window after ")
+    assert not list(Path(tempfile.gettempdir()).glob("therapytimer-selftest-*"))  # cleaned up
     assert app.process_start() > 0
