@@ -95,6 +95,7 @@ def test_human_table_shortens_long_names_and_shows_warnings(
         (["97110=-3"], "97110=-3: minutes must be a whole number"),
         (["97110=5000"], "97110=5000: minutes must be a whole number"),
         (["97110=7.5"], "97110=7.5: minutes must be a whole number"),
+        (["97110=" + "9" * 5000], "minutes must be a whole number"),
         (["9711=5"], "9711=5: '9711' is not a code"),
         (["99999=5"], "99999=5: 99999 is not in the code catalog"),
         ([], "give at least one code"),

@@ -52,7 +52,7 @@ def _parse_code_minutes(arg: str, *, need_minutes: bool, label: str = "") -> tup
             raise UsageError(f"{where}: give the minutes as {code}=MIN")
         return code, None
     minutes = minutes.strip()
-    if not minutes.isdecimal() or not minutes.isascii() or int(minutes) > MAX_MINUTES:
+    if not (minutes.isascii() and minutes.isdecimal()) or len(minutes) > 4 or int(minutes) > MAX_MINUTES:
         raise UsageError(f"{where}: minutes must be a whole number from 0 to {MAX_MINUTES}")
     return code, int(minutes)
 
