@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QModelIndex, Qt, QUrl
+from PySide6.QtCore import QEvent, QModelIndex, Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLayout, QMessageBox, QPushButton, QWidget
 from pytestqt.modeltest import ModelTester
@@ -161,7 +161,7 @@ def test_export_rows_and_week_models() -> None:
 
 def test_a_session_with_timers_by_click_and_key(window: MainWindow, clock: FakeClock, qtbot: QtBot) -> None:
     sid = start_session(window)
-    assert window.sessions.currentData() == sid and window.panel.heading.text().startswith("MT · PT · Medicare")
+    assert window.sessions.currentData() == sid and window.panel.heading.text() == "MT · PT · Medicare · open"
     qtbot.mouseClick(favorite(window, "97110"), Qt.MouseButton.LeftButton)
     assert window.ticker.isActive()
     clock.advance(minutes=8)
@@ -267,7 +267,7 @@ def test_who_is_treating_and_cq_live(window: MainWindow, clock: FakeClock) -> No
     clock.advance(minutes=10)
     window.tick()
     assert [s.who for s in window.store.session(sid).segments] == [Who.THERAPIST, Who.ASSISTANT]
-    assert card_texts(window)["97110"][1] == "1 unit · CQ GP"
+    assert card_texts(window)["97110"][1] == "1 unit · GP CQ"
 
 
 def test_errors_are_shown_and_nothing_changes(window: MainWindow) -> None:
@@ -298,7 +298,7 @@ def test_cues_when_a_unit_is_reached_and_a_timer_runs_long(
     assert cues == []
     clock.advance(seconds=1)
     window.tick()
-    assert cues == ["97110 reached 1 unit", "Total: 1 units"] and beeps == [True, True]
+    assert cues == ["97110 reached 1 unit", "Total: 1 unit"] and beeps == [True, True]
     clock.advance(minutes=83)
     window.tick()
     assert any("has run over 90 min" in c for c in cues)
@@ -357,7 +357,7 @@ def test_day_view_and_export(window: MainWindow, clock: FakeClock, tmp_path: Pat
     window.day.choose_path = lambda _w, suggested: target if suggested.name == "therapytimer-2026-11-23.csv" else None
     assert window.day.export()
     assert target.read_bytes().startswith(b"\xef\xbb\xbfdate,patient")
-    assert "Exported 1 lines" in window.day.status.text()
+    assert "Exported 1 line to" in window.day.status.text()
     window.day.choose_path = lambda _w, _s: tmp_path  # a folder: refused with the reason
     assert not window.day.export() and "is a folder" in window.day.status.text()
     window.day.choose_path = lambda _w, _s: None
@@ -389,10 +389,10 @@ def test_mini_mode(window: MainWindow, clock: FakeClock) -> None:
     window.enter_mini()
     window.tick()
     assert window.mini.isVisible() and not window.isVisible()
-    assert window.mini.label.text() == "● 97530 9:05 · 1 units"
+    assert window.mini.label.text() == "● 97530 9:05 · 1 unit"
     assert window.mini.windowFlags() & Qt.WindowType.WindowStaysOnTopHint
     window.panel.pause_all()
-    assert window.mini.label.text() == "❚❚ MT · 1 units"
+    assert window.mini.label.text() == "❚❚ MT · 1 unit"
     window.mini.back.emit()
     assert window.isVisible() and not window.mini.isVisible()
     window.mini.show_view(None)
@@ -570,3 +570,126 @@ def test_self_test_runs_the_real_app_offscreen() -> None:
     assert proc.stdout.startswith("self-test ok: first painted window after ")
     assert not list(Path(tempfile.gettempdir()).glob("therapytimer-selftest-*"))  # cleaned up
     assert app.process_start() > 0
+
+
+# ---- found in a clinician's review ----------------------------------------------------------------
+
+
+def test_close_session_pauses_first_so_the_note_is_the_bill(window: MainWindow, clock: FakeClock) -> None:
+    sid = start_session(window)
+    window.panel.start_code("97110")
+    clock.advance(minutes=7, seconds=50)
+    shown: list[str] = []
+    window.ask_text = recorder(shown, answer=False)
+    assert not window.close_session()
+    clock.advance(minutes=4)  # the dialog stays open a while: nothing more is counted
+    assert window.store.running() == [] and not window.ticker.isActive()
+    assert "Total units: 0" in shown[0] and "(its timers are paused)" in shown[0]
+    window.ask_text = recorder(shown)
+    assert window.close_session()
+    assert window.store.session(sid).times(clock.now())["97110"].minutes == 7
+
+
+def test_untimed_services_are_added_once_and_mistakes_removed(window: MainWindow, qtbot: QtBot) -> None:
+    sid = start_session(window)
+    window.panel.add_service("97161")
+    window.panel.ask_minutes = lambda *_a, **_k: (20, 0, "")
+    window.panel.edit_minutes("97161")
+    assert not window.panel.add_service("97161")  # a second tap keeps the 20 minutes
+    assert "already on this session" in window.panel.error.text()
+    assert window.store.session(sid).codes[-1].minutes == 20
+    card = next(c for c in window.panel.cards if c.code == "97161")
+    qtbot.mouseClick(card.remove, Qt.MouseButton.LeftButton)
+    assert "97161" not in [c.code for c in window.store.session(sid).codes]
+
+
+def test_codes_of_another_discipline_are_not_offered(window: MainWindow) -> None:
+    start_session(window)
+    assert not window.panel._add_from_search("92507")
+    assert window.panel.error.text() == "92507 is billed by SLP, not PT"
+    assert not window.panel._add_from_search("97533 sensory")  # OT only
+    completer = window.panel.search.completer()
+    assert completer is not None
+    offered = {completer.model().index(i, 0).data().split()[0] for i in range(completer.model().rowCount())}
+    assert "97110" in offered and "92507" not in offered and "97533" not in offered
+
+
+def test_untimed_favorites_add_a_service(window: MainWindow, qtbot: QtBot) -> None:
+    window.settings.favorites["SLP"] = ["97129", "92526"]
+    start_session(window, "AB", Discipline.SLP)
+    qtbot.mouseClick(favorite(window, "92526"), Qt.MouseButton.LeftButton)
+    assert card_texts(window)["92526"][2] == "service (untimed)"
+    qtbot.mouseClick(favorite(window, "97129"), Qt.MouseButton.LeftButton)
+    assert [s.code for s in window.store.running()] == ["97129"]
+
+
+def test_resuming_keeps_who_was_treating(window: MainWindow, clock: FakeClock) -> None:
+    window.settings.assistants = True
+    sid = start_session(window)
+    window.panel.start_code("97112")
+    window.panel.set_who("97112", "assistant")
+    window.panel.pause_all()
+    window.panel.toggle("97112")
+    assert [s.who for s in window.store.session(sid).segments][-1] is Who.ASSISTANT
+
+
+def test_pause_all_stays_available_while_typing(window: MainWindow) -> None:
+    start_session(window)
+    window.panel.start_code("97110")
+    window.panel.search.setFocus()
+    window._focus_changed(None, window.panel.search)
+    assert window.pause_action.isEnabled() and not window.space_key.isEnabled()
+    window.pause_action.trigger()
+    assert window.store.running() == []
+    assert window.panel._add_from_search("97112")
+    assert window.panel.search.text() == ""
+
+
+def test_closing_the_mini_window_brings_the_full_one_back(window: MainWindow) -> None:
+    start_session(window)
+    window.panel.start_code("97110")
+    window.enter_mini()
+    window.mini.pause.emit()
+    assert window.store.running() == []
+    window.mini.close()
+    assert window.isVisible() and not window.mini.isVisible()
+
+
+def test_turning_on_assistants_shows_who_on_existing_cards(window: MainWindow) -> None:
+    start_session(window)
+    window.panel.start_code("97110")
+    assert window.panel.cards[0].who.isHidden()
+
+    def ask(
+        parent: QWidget | None, settings: Settings, payers: dict[str, Rule]
+    ) -> tuple[bool, tuple[str, Rule] | None]:
+        settings.assistants = True
+        settings.favorites["PT"].append("99999")
+        return True, None
+
+    window.ask_settings = ask
+    assert window.edit_settings()
+    assert not window.panel.cards[0].who.isHidden()
+    assert "Favorites not in the code catalog, left out: 99999" in window.statusBar().currentMessage()
+
+
+def test_cards_show_their_key_and_pairs_their_split(window: MainWindow, clock: FakeClock) -> None:
+    start_session(window, "AB", Discipline.SLP)
+    window.panel.start_code("97129")
+    clock.advance(minutes=53)
+    window.tick()
+    card = window.panel.cards[0]
+    assert card.title.text().startswith("[1] 97129")
+    assert card.units.text() == "4 units: 1 × 97129 + 3 × 97130 · GN"
+
+
+def test_a_palette_change_reapplies_the_card_style(window: MainWindow) -> None:
+    window.panel.setStyleSheet("")
+    QApplication.sendEvent(window.panel, QEvent(QEvent.Type.PaletteChange))
+    assert "QFrame#card" in window.panel.styleSheet()
+
+
+def test_the_day_status_clears_when_the_day_changes(window: MainWindow) -> None:
+    window.day.status.setText("Not exported: disk full")
+    window.day.go(-1)
+    assert window.day.status.text() == ""

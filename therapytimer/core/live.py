@@ -31,6 +31,15 @@ class TimerRow:
     units: int  # the code's units in the day's bill (first + add-on for a pair)
     forgotten: bool
     modifiers: tuple[str, ...]
+    addon: str | None = None  # a first/add-on pair bills 1 × code + the rest as `addon`
+
+    @property
+    def units_text(self) -> str:
+        """ "2 units", or for a pair "4 units: 1 × 97129 + 3 × 97130"."""
+        text = units_text(self.units)
+        if self.addon and self.units > 1:
+            text += f": 1 × {self.code} + {self.units - 1} × {self.addon}"
+        return text
 
     @property
     def clock_text(self) -> str:
@@ -88,7 +97,7 @@ def live_view(
         spec = catalog.get(code)
         base = catalog.base_of(spec).code
         running = [seg for seg in session.running() if seg.code == code]
-        modifiers = tuple(sorted({m for ln in result.lines if ln.code == code and ln.units for m in ln.modifiers}))
+        modifiers = tuple(dict.fromkeys(m for ln in result.lines if ln.code == code and ln.units for m in ln.modifiers))
         rows.append(
             TimerRow(
                 code=code,
@@ -100,9 +109,14 @@ def live_view(
                 units=result.service_units.get(base, 0),
                 forgotten=code in forgotten,
                 modifiers=modifiers,
+                addon=spec.addon_code,
             )
         )
     return LiveView(session, tuple(rows), result, hints, len(together), services)
+
+
+def units_text(n: int) -> str:
+    return "1 unit" if n == 1 else f"{n} units"
 
 
 def note_text(view: LiveView) -> str:

@@ -230,7 +230,9 @@ class Store:
         other running stopwatch, in any session, stops at the same instant."""
         session = self._open(session_id)
         self._check_code(session, code, timed=True)
-        who = who or (Who.ASSISTANT if session.role is Role.ASSISTANT else Who.THERAPIST)
+        if who is None:  # resume as whoever was treating last on this code, else by the clinician's role
+            last = [s.who for s in session.segments if s.code == code]
+            who = last[-1] if last else (Who.ASSISTANT if session.role is Role.ASSISTANT else Who.THERAPIST)
         if who is Who.ASSISTANT:
             _check_assistant(session)
         now = to_text(self.clock.now())
@@ -261,6 +263,16 @@ class Store:
         if not any(s.running and s.code == code for s in session.segments):
             raise SessionError(f"{code} is not running")
         return self.start(session_id, code, who, exclusive=False)
+
+    def pause_session(self, session_id: str) -> Session:
+        """Stop this session's running stopwatches (other sessions' keep running)."""
+        self.session(session_id)
+        with self._write() as db:
+            db.execute(
+                "UPDATE segments SET ended_at = ? WHERE ended_at IS NULL AND session_id = ?",
+                [to_text(self.clock.now()), session_id],
+            )
+        return self.session(session_id)
 
     def pause(self, session_id: str, code: str) -> Session:
         self.session(session_id)

@@ -64,6 +64,7 @@ class DayView(QWidget):
 
     def go(self, step: int) -> None:
         self.day = self.clock.today() if step == 0 else self.day + timedelta(days=step)
+        self.status.setText("")
         self.refresh()
 
     def show_day(self, day: date) -> None:
@@ -95,11 +96,13 @@ class DayView(QWidget):
         if path is None:
             return False
         try:
-            write_atomic(path, to_csv(self._rows()), force=True)
+            lines = self._rows()
+            write_atomic(path, to_csv(lines), force=True)
         except (ExportError, CodeError, RuleInputError, StoreError) as exc:
             self.status.setText(f"Not exported: {exc}")
             self.message.emit(f"Export failed: {exc}")
             return False
-        self.status.setText(f"Exported {self.model.rowCount()} lines to {path}")
+        self.model.set_rows(lines)  # the table shows exactly what was written
+        self.status.setText(f"Exported {len(lines)} line{'s' if len(lines) != 1 else ''} to {path}")
         self.message.emit(f"Exported {path}")
         return True

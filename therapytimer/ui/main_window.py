@@ -151,12 +151,11 @@ class MainWindow(QMainWindow):
 
         self.new_action = action("New session", self.new_session, "Start a session for a patient", "Ctrl+N")
         self.close_action = action("Close session…", self.close_session, "Close the active session with a summary")
-        self.pause_action = action("Pause all", self.pause_all, "Pause every running timer", "Space")
+        self.pause_action = action("Pause all", self.pause_all, "Pause every running timer (Space)")
         self.mini_action = action("Mini mode", self.enter_mini, "A small always-on-top window")
         self.history_action = action("History…", self.show_history, "Starts, stops and corrections of this session")
         for act in (self.new_action, self.close_action, self.pause_action, self.mini_action):
             bar.addAction(act)
-        self.pause_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         menu = self.menuBar()
         session_menu = menu.addMenu("&Session")
         for act in (self.new_action, self.close_action, self.history_action, self.pause_action, self.mini_action):
@@ -167,7 +166,9 @@ class MainWindow(QMainWindow):
         data.addAction(action("Settings…", self.edit_settings, "Payers, favorites, timers, week start, sound"))
         help_menu = menu.addMenu("&Help")
         help_menu.addAction(action("About TherapyTimer", self.show_about, "Version, licence, where your data lives"))
-        self.number_keys = []
+        self.space_key = QShortcut(QKeySequence(Qt.Key.Key_Space), self)
+        self.space_key.activated.connect(self.pause_all)
+        self.number_keys = [self.space_key]
         for n in range(1, 10):
             shortcut = QShortcut(QKeySequence(str(n)), self)
             shortcut.activated.connect(lambda n=n: self.panel.toggle_nth(n))
@@ -178,7 +179,6 @@ class MainWindow(QMainWindow):
         typing = isinstance(new, QLineEdit | QAbstractSpinBox | QPlainTextEdit)
         for shortcut in self.number_keys:
             shortcut.setEnabled(not typing)
-        self.pause_action.setEnabled(not typing)
 
     # ---- pages built on first use -------------------------------------------------------------
 
@@ -230,6 +230,7 @@ class MainWindow(QMainWindow):
 
             self._mini = MiniWindow()
             self._mini.back.connect(self.leave_mini)
+            self._mini.pause.connect(self.pause_all)
         return self._mini
 
     def show_about(self) -> None:
@@ -245,7 +246,10 @@ class MainWindow(QMainWindow):
         self.sessions.clear()
         for s in open_sessions:
             when = s.created_at.astimezone().strftime("%H:%M")
-            self.sessions.addItem(f"{s.patient} · {s.discipline.value} · {s.date.isoformat()} {when}", s.id)
+            self.sessions.addItem(f"{s.discipline.value} {when} · {s.patient}", s.id)
+            self.sessions.setItemData(
+                self.sessions.count() - 1, f"{s.patient} · {s.date.isoformat()}", Qt.ItemDataRole.ToolTipRole
+            )
         ids = [s.id for s in open_sessions]
         if current not in ids:
             running = {seg.session_id for seg in self.store.running()}
@@ -302,12 +306,20 @@ class MainWindow(QMainWindow):
         return {s.patient for s in self.store.sessions_between(today - timedelta(days=14), today)}
 
     def close_session(self) -> bool:
-        view = self.panel.view
-        if view is None:
+        if self.panel.view is None:
             return False
-        if not self.ask_text(
-            self, f"Close session: {view.session.patient}", note_text(view), "Close session", copy=True
-        ):
+        session_id = self.panel.view.session.id
+        try:  # the summary must be what is billed: stop this session's timers first
+            self.store.pause_session(session_id)
+        except (SessionError, StoreError) as exc:
+            self.statusBar().showMessage(str(exc), 10000)
+            return False
+        self.panel.reload()
+        self._sync_ticker()
+        view = self.panel.view
+        assert view is not None
+        title = f"Close session: {view.session.patient} (its timers are paused)"
+        if not self.ask_text(self, title, note_text(view), "Close session", copy=True):
             return False
         try:
             self.store.close_session(view.session.id)
@@ -366,7 +378,11 @@ class MainWindow(QMainWindow):
         for holder in (self, self.panel, self._day, self._week, self.store):
             if holder is not None:
                 holder.catalog = catalog
+        unknown = sorted({c for codes in self.settings.favorites.values() for c in codes if c not in catalog})
+        if unknown:
+            self.statusBar().showMessage(f"Favorites not in the code catalog, left out: {', '.join(unknown)}", 15000)
         self.panel.set_session(self.panel.session.id if self.panel.session else None)
+        self.panel.rebuild_cards()
         if self._week is not None:
             self._week.refresh()
         return True
@@ -416,6 +432,7 @@ class MainWindow(QMainWindow):
         self.save_settings(self.settings)
         self.ticker.stop()
         if self._mini is not None:
+            self._mini.back.disconnect(self.leave_mini)  # closing the app: do not bring the window back
             self._mini.close()
         super().closeEvent(event)
 

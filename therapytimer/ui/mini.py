@@ -3,32 +3,43 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
-from therapytimer.core.live import LiveView
+from therapytimer.core.live import LiveView, units_text
 from therapytimer.ui.widgets import bold_font
 
 
 class MiniWindow(QWidget):
     back = Signal()
+    pause = Signal()
 
     def __init__(self) -> None:
         super().__init__(None, Qt.WindowType.Tool | Qt.WindowType.WindowStaysOnTopHint)
         self.setWindowTitle("TherapyTimer")
         self.label = QLabel("No timer running")
         self.label.setFont(bold_font(18))
+        pause = QPushButton("❚❚")
+        pause.setToolTip("Pause every running timer")
+        pause.clicked.connect(self.pause.emit)
         button = QPushButton("⤢")
         button.setToolTip("Back to the full window")
         button.clicked.connect(self.back.emit)
         layout = QHBoxLayout(self)
         layout.addWidget(self.label)
+        layout.addWidget(pause)
         layout.addWidget(button)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Closing the mini window goes back to the full one: timers must never run out of sight."""
+        self.back.emit()
+        super().closeEvent(event)
 
     def show_view(self, view: LiveView | None) -> None:
         if view is None:
             self.label.setText("No session")
             return
-        units = f"{view.result.total_units} units"
+        units = units_text(view.result.total_units)
         running = view.running
         if running:
             r = running[0]

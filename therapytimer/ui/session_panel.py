@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from therapytimer.core.catalog import Catalog
+from therapytimer.core.catalog import Catalog, CodeSpec
 from therapytimer.core.clock import Clock
-from therapytimer.core.live import LiveView, TimerRow, live_view
+from therapytimer.core.live import LiveView, TimerRow, live_view, units_text
 from therapytimer.core.rules import ASSISTANT_MODIFIER
 from therapytimer.core.session import Session, SessionError, Who
 from therapytimer.core.settings import Settings
@@ -60,6 +60,7 @@ class TimerCard(QFrame):
     toggled = Signal(str)
     edit_requested = Signal(str)
     who_changed = Signal(str, str)
+    remove_requested = Signal(str)
 
     def __init__(self, row: TimerRow, position: int, show_who: bool) -> None:
         super().__init__()
@@ -96,9 +97,13 @@ class TimerCard(QFrame):
         layout.addLayout(line)
         layout.addWidget(self.warning)
         layout.addWidget(self.button)
+        self.remove = QPushButton("Remove")
+        self.remove.setToolTip("Take off a code added by mistake (codes with recorded time are kept for the audit)")
+        self.remove.clicked.connect(lambda: self.remove_requested.emit(self.code))
         bottom = QHBoxLayout()
         bottom.addWidget(self.edit)
         bottom.addWidget(self.who)
+        bottom.addWidget(self.remove)
         layout.addLayout(bottom)
         self.position = position
         self.who.setHidden(not (show_who and row.timed))  # after the layout owns it: never a stray window
@@ -106,12 +111,10 @@ class TimerCard(QFrame):
 
     def show_row(self, row: TimerRow) -> None:
         key = f"key {self.position}" if self.position <= 9 else "no key"
-        self.title.setText(f"{row.code}  {row.short_name}")
+        badge = f"[{self.position}] " if self.position <= 9 else ""
+        self.title.setText(f"{badge}{row.code}  {row.short_name}")
         self.clock.setText(row.clock_text if row.timed else "1 unit")
-        self.units.setText(
-            f"{row.units} unit{'s' if row.units != 1 else ''}"
-            + (f" · {' '.join(row.modifiers)}" if row.modifiers else "")
-        )
+        self.units.setText(row.units_text + (f" · {' '.join(row.modifiers)}" if row.modifiers else ""))
         self.warning.setText("⚠ Running over the forgotten-timer limit — still treating?" if row.forgotten else "")
         self.warning.setVisible(row.forgotten)
         if row.timed:
@@ -153,6 +156,7 @@ class SessionPanel(QWidget):
         self.lines = LinesModel()
         self.cards: list[TimerCard] = []
         self.setStyleSheet(CARD_STYLE)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
 
         self.heading = QLabel("No session yet: start one with New session (Ctrl+N).")
         self.heading.setFont(bold_font(15))
@@ -160,7 +164,7 @@ class SessionPanel(QWidget):
         self.error.setObjectName("warning")
         self.error.setWordWrap(True)
         self.favorites = QGridLayout()
-        self.untimed = QHBoxLayout()
+        self.untimed = QGridLayout()
         self.search = QLineEdit()
         self.search.setPlaceholderText("Add a code: type its number or name…")
         self.search.setClearButtonEnabled(True)
@@ -204,6 +208,13 @@ class SessionPanel(QWidget):
         layout.addWidget(summary)
         self._show_empty()
 
+    def changeEvent(self, event: QEvent) -> None:
+        """Light/dark switched while running: re-apply the card style so the digits stay readable."""
+        if event.type() == QEvent.Type.PaletteChange:
+            self.setStyleSheet("")
+            self.setStyleSheet(CARD_STYLE)
+        super().changeEvent(event)
+
     # ---- what is shown ------------------------------------------------------------------------
 
     def set_session(self, session_id: str | None) -> None:
@@ -239,13 +250,15 @@ class SessionPanel(QWidget):
         self.lines.set_lines(after.result.lines)
         s, r = self.session, after.result
         state = "open" if s.state.value == "open" else "closed"
-        self.heading.setText(f"{s.patient} · {s.discipline.value} · {s.payer or r.rule.value} · {state}")
-        self.total.setText(f"{r.total_units} unit{'s' if r.total_units != 1 else ''}")
+        alias = s.patient if len(s.patient) <= 20 else s.patient[:19] + "…"  # the full alias is in the tooltip
+        self.heading.setText(f"{alias} · {s.discipline.value} · {s.payer or r.rule.value} · {state}")
+        self.heading.setToolTip(f"{s.patient} · {s.discipline.value} · {s.payer or r.rule.value} · {state}")
+        self.total.setText(units_text(r.total_units))
         other = r.other_rule_units or 0
         today = f" · {after.sessions_today} sessions today" if after.sessions_today > 1 else ""
         self.detail.setText(
             f"{r.rule.long_name}{today}<br>Timed minutes <b>{r.total_timed_minutes}</b> · treatment minutes "
-            f"<b>{r.total_treatment_minutes}</b><br>{r.rule.other.long_name}: {other} unit{'s' if other != 1 else ''}"
+            f"<b>{r.total_treatment_minutes}</b><br>{r.rule.other.long_name}: {units_text(other)}"
         )
         self.hints.setText("<br>".join(h.text() for h in after.hints[:4]) or "—")
         self._check_cues(before, after)
@@ -258,11 +271,11 @@ class SessionPanel(QWidget):
         was = {r.code: r.units for r in before.rows}
         for row in after.rows:
             if row.units > was.get(row.code, 0):
-                self._cue(f"{row.code} reached {row.units} unit{'s' if row.units != 1 else ''}")
+                self._cue(f"{row.code} reached {units_text(row.units)}")
             if row.forgotten and not any(r.forgotten for r in before.rows if r.code == row.code):
                 self._cue(f"{row.code} has run over {self.settings.forgotten_minutes} min: forgotten?")
         if after.result.total_units > before.result.total_units:
-            self._cue(f"Total: {after.result.total_units} units")
+            self._cue(f"Total: {units_text(after.result.total_units)}")
 
     def _cue(self, text: str) -> None:
         self.cue.setText(f"★ {text}")
@@ -290,26 +303,39 @@ class SessionPanel(QWidget):
             if code in self.catalog and self.catalog.get(code).valid_on(self.session.date):
                 spec = self.catalog.get(code)
                 name = spec.short_name if len(spec.short_name) <= 24 else spec.short_name[:23] + "…"
-                button = QPushButton(f"▶ {code}\n{name}")
+                button = QPushButton(f"{'▶' if spec.timed else '+'} {code}\n{name}")
                 button.setMinimumHeight(52)
-                button.setToolTip(f"Start timing {code} {spec.short_name}")
-                button.clicked.connect(lambda _=False, c=code: self.start_code(c))
+                button.setToolTip(
+                    f"{'Start timing' if spec.timed else 'Add the untimed service'} {code} {spec.short_name}"
+                )
+                action = self.start_code if spec.timed else self.add_service
+                button.clicked.connect(lambda _=False, c=code, act=action: act(c))
                 position = self.favorites.count()
                 self.favorites.addWidget(button, position // 3, position % 3)
         for code in self.settings.untimed.get(discipline, []):
             if code in self.catalog and self.catalog.get(code).valid_on(self.session.date):
                 spec = self.catalog.get(code)
-                button = QPushButton(f"+ {code}")
+                name = spec.short_name if len(spec.short_name) <= 18 else spec.short_name[:17] + "…"
+                button = QPushButton(f"+ {code} {name}")
                 button.setToolTip(f"Add the untimed service {code} {spec.short_name} (1 unit)")
                 button.clicked.connect(lambda _=False, c=code: self.add_service(c))
-                self.untimed.addWidget(button)
-        self.untimed.addStretch()
-        timed = [s for s in self.catalog if s.timed and s.kind.value == "timed" and s.valid_on(self.session.date)]
+                position = self.untimed.count()
+                self.untimed.addWidget(button, position // 3, position % 3)
+        timed = [s for s in self._codes_for_session() if s.kind.value == "timed"]
         completer = QCompleter([f"{s.code} {s.short_name}" for s in timed])
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.activated.connect(self._add_from_search)
         self.search.setCompleter(completer)
+
+    def _codes_for_session(self) -> list[CodeSpec]:
+        """Codes this session may add: valid on its date and billed by its discipline."""
+        assert self.session is not None
+        session = self.session
+        return [s for s in self.catalog if s.valid_on(session.date) and session.discipline in s.disciplines]
+
+    def rebuild_cards(self) -> None:
+        self._rebuild_cards()
 
     def _rebuild_cards(self) -> None:
         for card in self.cards:
@@ -324,6 +350,7 @@ class SessionPanel(QWidget):
             card.toggled.connect(self.toggle)
             card.edit_requested.connect(self.edit_minutes)
             card.who_changed.connect(self.set_who)
+            card.remove_requested.connect(self.remove_code)
             self.grid.addWidget(card, i // 2, i % 2)
             card.show()  # now, not when the event loop next runs
             self.cards.append(card)
@@ -376,7 +403,14 @@ class SessionPanel(QWidget):
         return self._act(lambda: self.store.add_code(self._session_id(), code))
 
     def add_service(self, code: str) -> bool:
+        """Add an untimed service once; tapping it again keeps the minutes already recorded."""
+        if self.session is not None and any(c.code == code for c in self.session.codes):
+            self.error.setText(f"{code} is already on this session: use Set minutes… on its card")
+            return False
         return self._act(lambda: self.store.add_service(self._session_id(), code))
+
+    def remove_code(self, code: str) -> bool:
+        return self._act(lambda: self.store.remove_code(self._session_id(), code))
 
     def set_who(self, code: str, who: str) -> bool:
         return self._act(lambda: self.store.set_who(self._session_id(), code, Who(who)))
@@ -408,17 +442,29 @@ class SessionPanel(QWidget):
         words = (text if isinstance(text, str) else self.search.text()).split()
         if not words:
             return False
+        allowed = {s.code: s for s in self._codes_for_session()} if self.session else {}
         code = words[0].upper()
-        if code not in self.catalog:
-            matches = self.catalog.search(" ".join(words), self.session.date if self.session else None)
-            timed = [m for m in matches if m.timed]
-            if len(timed) != 1:
+        if code in self.catalog and code not in allowed and self.session is not None:
+            spec = self.catalog.get(code)
+            self.error.setText(
+                f"{code} is billed by {spec.discipline_text()}, not {self.session.discipline.value}"
+                if spec.valid_on(self.session.date)
+                else f"{code} is not valid on {self.session.date} ({spec.validity()})"
+            )
+            return False
+        if code not in allowed:
+            needle = " ".join(words).lower()
+            matches = [s for s in allowed.values() if needle in f"{s.code} {s.short_name}".lower()]
+            if len(matches) != 1:
                 self.error.setText(f"No single code matches {' '.join(words)!r}; pick one from the list")
                 return False
-            code = timed[0].code
+            code = matches[0].code
+        QTimer.singleShot(0, self.search.clear)  # after the completer has written its choice
         self.search.clear()
-        spec = self.catalog.get(code)
-        return self.add_code(code) if spec.timed else self.add_service(code)
+        done = self.add_code(code) if allowed[code].timed else self.add_service(code)
+        if done:
+            self.setFocus()  # keys 1-9 and Space work again
+        return done
 
 
 def _ask_minutes(
