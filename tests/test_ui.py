@@ -374,12 +374,16 @@ def test_week_view_navigates_and_totals(window: MainWindow, clock: FakeClock) ->
     clock.advance(minutes=38)
     window.panel.pause_all()
     window.tabs.setCurrentWidget(window.week)
-    assert window.week.model.rowCount() == 1 and "3</b> units" in window.week.totals.text()
+    assert window.week.model.rowCount() == 2 and "3</b> units" in window.week.totals.text()
+    assert (
+        window.week.model.index(1, 0).data() == "All codes" and window.week.model.index(1, 8).data() == "3 u · 38 min"
+    )
+    assert window.week.model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole) == "Therapeutic exercise"
     assert len(window.week.chart.series()) == 1
     window.week.go(-7)
     assert window.week.model.rowCount() == 0 and "Week Mon 2026-11-16" in window.week.title.text()
     window.week.go(0)
-    assert window.week.model.rowCount() == 1
+    assert window.week.model.rowCount() == 2
 
 
 def test_mini_mode(window: MainWindow, clock: FakeClock) -> None:

@@ -153,14 +153,16 @@ class WeekModel(_Table):
     def __init__(self) -> None:
         super().__init__()
         self.headers = ("Code", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", "Week")
+        self._names: dict[str, str] = {}
 
-    def set_report(self, report: WeekReport) -> None:
+    def set_report(self, report: WeekReport, names: dict[str, str] | None = None) -> None:
+        """One row per code (its name as a tooltip) and a last row with each day's totals."""
+        self._names = names or {}
         days = [report.week_start + timedelta(days=i) for i in range(7)]
         self.headers = ("Code", *(_day_name(d) for d in days), "Week")
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self.headers) - 1)
-        codes = sorted(report.totals.codes)
         rows: list[tuple[Any, ...]] = []
-        for code in codes:
+        for code in sorted(report.totals.codes):
             cells = [code]
             for d in report.days:
                 t = d.codes.get(code)
@@ -168,7 +170,15 @@ class WeekModel(_Table):
             total = report.totals.codes[code]
             cells.append(f"{total.units} u · {total.minutes} min")
             rows.append(tuple(cells))
+        if rows:
+            per_day = [f"{d.units} u · {d.timed_minutes} min" if d.sessions else "" for d in report.days]
+            rows.append(("All codes", *per_day, f"{report.totals.units} u · {report.totals.timed_minutes} min"))
         self._replace(rows)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if index.isValid() and role == Qt.ItemDataRole.ToolTipRole and index.column() == 0:
+            return self._names.get(self._rows[index.row()][0])
+        return super().data(index, role)
 
 
 def _day_name(day: date) -> str:

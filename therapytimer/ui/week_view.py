@@ -66,7 +66,7 @@ class WeekView(QWidget):
             self.totals.setText(f"Cannot show this week: {exc}")
             return
         self.report = report
-        self.model.set_report(report)
+        self.model.set_report(report, {code: self.catalog.get(code).short_name for code in report.totals.codes})
         t = report.totals
         missing = f" · no default fee for {', '.join(t.missing_fees)}" if t.missing_fees else ""
         self.totals.setText(
