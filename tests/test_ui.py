@@ -697,3 +697,34 @@ def test_the_day_status_clears_when_the_day_changes(window: MainWindow) -> None:
     window.day.status.setText("Not exported: disk full")
     window.day.go(-1)
     assert window.day.status.text() == ""
+
+
+def test_back_up_and_restore_from_the_menu(window: MainWindow, clock: FakeClock, tmp_path: Path) -> None:
+    start_session(window)
+    window.panel.start_code("97110")
+    clock.advance(minutes=10)
+    target = tmp_path / "menu-backup.db"
+    window.ask_backup_path = lambda _w, suggested: target if suggested.name.startswith("therapytimer-backup-") else None
+    assert window.back_up() and target.exists()
+    start_session(window, "JK")
+    asked: list[str] = []
+
+    def confirm(_parent: QWidget, title: str, text: str) -> bool:
+        asked.append(text)
+        return len(asked) > 1  # no the first time, yes the second
+
+    window.ask_confirm = confirm
+    window.ask_import_path = lambda _w: target
+    assert not window.restore() and len(window.store.open_sessions()) == 2
+    assert window.restore()
+    assert [s.patient for s in window.store.open_sessions()] == ["MT"]
+    assert "your previous data is in" in window.statusBar().currentMessage()
+    shown: list[str] = []
+    window.ask_text = recorder(shown)
+    window.ask_import_path = lambda _w: tmp_path
+    assert not window.restore() and "Nothing was restored" in shown[-1]
+    window.ask_backup_path = lambda _w, _s: tmp_path  # a folder
+    assert not window.back_up() and "Not backed up" in shown[-1]
+    window.ask_backup_path = lambda _w, _s: None
+    window.ask_import_path = lambda _w: None
+    assert not window.back_up() and not window.restore()

@@ -281,12 +281,32 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     week.add_argument("--json", action="store_true", help="print one JSON object")
     week.set_defaults(func=_data_command("cmd_week"))
 
-    for command in (imp, export, week):
+    backup = sub.add_parser(
+        "backup",
+        help="a consistent copy of the database, even while the window is open",
+        description="Copy the whole database to FILE using SQLite's online backup (safe while the app runs).",
+    )
+    backup.add_argument("--out", required=True, metavar="FILE", help="the backup file to write")
+    backup.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    backup.set_defaults(func=_data_command("cmd_backup"))
+
+    restore = sub.add_parser(
+        "restore",
+        help="replace the database with a backup (the current one is saved first)",
+        description="Replace the database with a backup made by 'backup'. The current database is copied to "
+        "the backups folder beside it first.",
+    )
+    restore.add_argument("file", metavar="FILE")
+    restore.add_argument("--yes", action="store_true", help="confirm: replace the current database")
+    restore.set_defaults(func=_data_command("cmd_restore"))
+
+    for command in (imp, export, week, backup, restore):
         command.add_argument("--db", metavar="PATH", help=DB_HELP, default=argparse.SUPPRESS)
 
     gui = sub.add_parser("gui", help="open the window (the same as giving no command)")
     gui.set_defaults(func=lambda _args: _run_gui())
-    return parser, {"units": units, "codes": codes, "import": imp, "export": export, "week": week, "gui": gui}
+    commands: dict[str, argparse.ArgumentParser] = {"units": units, "codes": codes, "import": imp, "export": export}
+    return parser, commands | {"week": week, "backup": backup, "restore": restore, "gui": gui}
 
 
 def _data_command(name: str) -> Callable[[argparse.Namespace], int]:

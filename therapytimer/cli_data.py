@@ -30,7 +30,8 @@ from therapytimer.storage.store import Store
 def run(name: str, args: argparse.Namespace) -> int:
     """Run a command; storage problems found while reading, and a standard output that cannot be
     written (full disk, closed pipe), end with exit 2 and one clear message, never a traceback."""
-    command = {"cmd_import": cmd_import, "cmd_export": cmd_export, "cmd_week": cmd_week}[name]
+    commands = {"cmd_import": cmd_import, "cmd_export": cmd_export, "cmd_week": cmd_week}
+    command = (commands | {"cmd_backup": cmd_backup, "cmd_restore": cmd_restore})[name]
     try:
         return command(args)
     except StoreError as exc:
@@ -181,4 +182,26 @@ def cmd_week(args: argparse.Namespace) -> int:
         out += ["", f"No default fee for {', '.join(totals.missing_fees)}: not in the revenue estimate."]
     sys.stdout.write("\n".join(out) + "\n")
     sys.stdout.flush()
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    store = _store(args, load_catalog(), create=False)
+    try:
+        target = store.backup(Path(args.out), force=args.force)
+    finally:
+        store.close()
+    print(f"Backed up {store.path} to {target}.")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    if not args.yes:
+        return _fail("restore: this replaces your database with the backup; add --yes to confirm")
+    store = _store(args, load_catalog(), create=False)
+    try:
+        safety = store.restore(Path(args.file))
+    finally:
+        store.close()
+    print(f"Restored {args.file}. The database as it was is saved in {safety}.")
     return 0

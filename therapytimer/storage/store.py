@@ -33,6 +33,7 @@ from therapytimer.core.session import (
     Who,
     clean_patient,
 )
+from therapytimer.storage.backup import backup_to, restore_from
 from therapytimer.storage.database import explain, open_database
 
 CHUNK = 500  # SQLite host parameters per IN (...) query
@@ -54,6 +55,14 @@ class Store:
 
     def close(self) -> None:
         self.db.conn.close()
+
+    def backup(self, target: Path, *, force: bool = False) -> Path:
+        """A consistent copy of the whole database while it is in use (SQLite's online backup)."""
+        return backup_to(self.db.conn, target, force=force)
+
+    def restore(self, backup: Path) -> Path:
+        """Replace the database with `backup` after saving the current one; returns that safety copy."""
+        return restore_from(backup, self.db.conn, self.path, self.clock.now())
 
     @contextmanager
     def _write(self) -> Iterator[Database]:

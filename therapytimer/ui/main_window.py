@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QTableView,
@@ -56,8 +57,19 @@ TICK_MS = 250  # at most four repaints a second
 
 
 def choose_import_path(parent: QWidget) -> Path | None:
-    name, _ = QFileDialog.getOpenFileName(parent, "Import sessions", "", "TherapyTimer sessions (*.json)")
+    name, _ = QFileDialog.getOpenFileName(parent, "Choose a file", "", "TherapyTimer files (*.json *.db)")
     return Path(name) if name else None
+
+
+def choose_backup_path(parent: QWidget, suggested: Path) -> Path | None:
+    name, _ = QFileDialog.getSaveFileName(parent, "Back up", str(suggested), "TherapyTimer backups (*.db)")
+    return Path(name) if name else None
+
+
+def confirm(parent: QWidget, title: str, text: str) -> bool:
+    buttons = QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel
+    answer = QMessageBox.question(parent, title, text, buttons, QMessageBox.StandardButton.Cancel)
+    return answer == QMessageBox.StandardButton.Yes
 
 
 class MainWindow(QMainWindow):
@@ -83,6 +95,8 @@ class MainWindow(QMainWindow):
             [QWidget | None, Settings, dict[str, Rule]], tuple[bool, tuple[str, Rule] | None]
         ] = _ask_settings
         self.ask_import_path: Callable[[QWidget], Path | None] = choose_import_path
+        self.ask_backup_path: Callable[[QWidget, Path], Path | None] = choose_backup_path
+        self.ask_confirm: Callable[[QWidget, str, str], bool] = confirm
         self.setWindowTitle("TherapyTimer")
 
         self.panel = SessionPanel(store, catalog, clock, settings)
@@ -163,6 +177,12 @@ class MainWindow(QMainWindow):
         data = menu.addMenu("&Data")
         data.addAction(action("Export day…", lambda: self.day.export(), "Save the day's billable lines as CSV"))
         data.addAction(action("Import sessions…", self.import_sessions, "Add sessions from a JSON file"))
+        data.addSeparator()
+        data.addAction(action("Back up…", self.back_up, "Save a copy of all your data (safe while timers run)"))
+        data.addAction(
+            action("Restore…", self.restore, "Replace your data with a backup (the current data is saved first)")
+        )
+        data.addSeparator()
         data.addAction(action("Settings…", self.edit_settings, "Payers, favorites, timers, week start, sound"))
         help_menu = menu.addMenu("&Help")
         help_menu.addAction(action("About TherapyTimer", self.show_about, "Version, licence, where your data lives"))
@@ -360,6 +380,40 @@ class MainWindow(QMainWindow):
             return False
         self.statusBar().showMessage(f"Imported {path.name}: {added} added, {skipped} skipped", 10000)
         self._after_change()
+        return True
+
+    def back_up(self) -> bool:
+        suggested = Path.home() / f"therapytimer-backup-{self.clock.today().isoformat()}.db"
+        path = self.ask_backup_path(self, suggested)
+        if path is None:
+            return False
+        try:
+            self.store.backup(path, force=True)  # the save dialog already asked before replacing
+        except StoreError as exc:
+            self.ask_text(self, "Not backed up", str(exc))
+            return False
+        self.statusBar().showMessage(f"Backed up to {path}", 10000)
+        return True
+
+    def restore(self) -> bool:
+        path = self.ask_import_path(self)
+        if path is None:
+            return False
+        question = (
+            f"Replace all your TherapyTimer data with the backup {path.name}?\n\n"
+            "Your current data is saved first in the backups folder beside it."
+        )
+        if not self.ask_confirm(self, "Restore a backup", question):
+            return False
+        try:
+            self.store.pause_all()
+            safety = self.store.restore(path)
+        except StoreError as exc:
+            self.ask_text(self, "Nothing was restored", str(exc))
+            return False
+        self.panel.set_session(None)
+        self._after_change()
+        self.statusBar().showMessage(f"Restored {path.name}; your previous data is in {safety}", 15000)
         return True
 
     def edit_settings(self) -> bool:
