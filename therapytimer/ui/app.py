@@ -20,6 +20,8 @@ from therapytimer.core.settings import Settings
 from therapytimer.paths import settings_path
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
     from therapytimer.ui.main_window import MainWindow
 
 NO_SCREEN = (
@@ -88,17 +90,29 @@ def _save(settings: Settings, path: Path, window: MainWindow) -> None:
         window.statusBar().showMessage(f"Settings not saved: {exc}", 10000)
 
 
+def application() -> QApplication:
+    """The one QApplication, with the app's name and icon (the SVG in resources/icons)."""
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication
+
+    from therapytimer.paths import resource_path
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("TherapyTimer")
+    app.setDesktopFileName("therapytimer")
+    app.setWindowIcon(QIcon(str(resource_path("icons/therapytimer.svg"))))
+    return app
+
+
 def main(db_path: Path | None = None) -> int:
     if not has_screen():
         print(NO_SCREEN, file=sys.stderr)
         return 2
-    from PySide6.QtWidgets import QApplication
-
     from therapytimer.storage.database import StoreError
     from therapytimer.ui.dialogs import warn
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("TherapyTimer")
+    app = application()
     try:
         window = create_window(db_path)
     except StoreError as exc:
@@ -126,11 +140,10 @@ def self_test() -> int:
         print(NO_SCREEN, file=sys.stderr)
         return 2
     from PySide6.QtCore import QEvent, QObject, QTimer
-    from PySide6.QtWidgets import QApplication
 
     from therapytimer.core.catalog import Discipline
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = application()
     folder = tempfile.mkdtemp(prefix="therapytimer-selftest-")
     painted: list[float] = []
     try:
