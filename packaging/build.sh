@@ -12,7 +12,7 @@ start=$(date +%s)
 sh packaging/debian-deps.sh
 rm -rf build/pyinstaller dist/therapytimer
 python3 -m venv build/venv
-build/venv/bin/pip install -q --disable-pip-version-check . "pyinstaller>=6.10,<7"
+build/venv/bin/pip install -q --disable-pip-version-check '.[build]'
 QT_QPA_PLATFORM=offscreen build/venv/bin/python packaging/make_icons.py build/icons >/dev/null
 THERAPYTIMER_ICONS="$PWD/build/icons" build/venv/bin/pyinstaller --noconfirm --log-level WARN \
   --distpath dist --workpath build/pyinstaller packaging/therapytimer.spec
