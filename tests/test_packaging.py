@@ -39,3 +39,23 @@ def test_wheel_ships_resources_and_entry_points(tmp_path: Path) -> None:
         [sys.executable, "-c", probe, str(site)], check=True, capture_output=True, text=True, cwd=tmp_path
     )
     assert Path(found.stdout.strip()) == site / "therapytimer" / "resources" / "codes.csv"
+
+
+def test_desktop_entry_and_spec_agree_with_the_app() -> None:
+    entry = dict(
+        line.split("=", 1)
+        for line in (REPO / "packaging/linux/therapytimer.desktop").read_text().splitlines()
+        if "=" in line
+    )
+    assert entry["Exec"] == "therapytimer-gui" and entry["Icon"] == "therapytimer" and entry["Terminal"] == "false"
+    spec = (REPO / "packaging/therapytimer.spec").read_text()
+    for unused in ("QtWebEngineCore", "QtNetwork", "QtQuick", "QtMultimedia", "lib/libQt6Network"):
+        assert unused in spec
+    assert 'copy_metadata("therapytimer")' in spec  # the bundle reads the version from the package metadata
+    assert (REPO / "resources/icons/therapytimer.svg").read_text().startswith("<svg")
+
+
+def test_the_window_carries_the_app_icon(qapp: object) -> None:
+    from therapytimer.ui.app import application
+
+    assert not application().windowIcon().isNull()
