@@ -11,10 +11,10 @@ from __future__ import annotations
 import csv
 import io
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from therapytimer.core.files import TargetError, discard, place, temp_beside
 from therapytimer.core.reports import DayBill
 
 HEADER = (
@@ -82,49 +82,24 @@ def to_csv(table: Sequence[Sequence[str]]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def _place_new(tmp: str, path: Path) -> None:
-    """Move `tmp` to `path` only if `path` does not exist, even if it appears meanwhile."""
-    try:
-        os.link(tmp, path)  # atomic and never overwrites
-    except FileExistsError:
-        raise
-    except OSError:  # no hard links here (FAT/exFAT sticks, some network shares): claim the name first
-        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-        os.replace(tmp, path)
-    else:
-        os.unlink(tmp)
-
-
 def write_atomic(path: Path, data: bytes, *, force: bool = False) -> None:
-    """Write `data` to `path` via a temporary file in the same folder, then rename.
+    """Write `data` to `path` via a temporary file in the same folder, then rename (see core.files).
 
-    Without `force` an existing file is never replaced (the final link fails instead of overwriting).
-    The file is readable by the owner only: it holds patient aliases.
+    Without `force` an existing file is never replaced. The file is readable by the owner only.
     """
-    if path.is_dir():
-        raise ExportError(f"{path} is a folder; give a file name such as {path / 'therapytimer-day.csv'}")
-    if path.exists() and not force:
-        raise ExportError(f"{path} already exists; choose another name or add --force to replace it")
-    if path.exists() and not path.is_file():
-        raise ExportError(f"{path} is not a regular file; choose another name")
-    folder = path.parent
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise ExportError(f"cannot write in {folder} ({exc.strerror}); choose another folder") from None
+        tmp = temp_beside(path, force=force, example="therapytimer-day.csv")
+    except TargetError as exc:
+        raise ExportError(str(exc)) from None
     try:
-        with os.fdopen(fd, "wb") as handle:
+        with open(tmp, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        if force:
-            os.replace(tmp, path)
-        else:
-            _place_new(tmp, path)
+        place(tmp, path, force=force)
     except FileExistsError:
-        os.unlink(tmp)
+        discard(tmp)
         raise ExportError(f"{path} already exists; choose another name or add --force to replace it") from None
     except OSError as exc:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        discard(tmp)
         raise ExportError(f"cannot write {path} ({exc.strerror}); nothing was written") from None

@@ -6,30 +6,21 @@ file" — after a safety copy of the current one, and only if the file really is
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import tempfile
 from datetime import datetime
 from pathlib import Path
 
+from therapytimer.core.files import TargetError, discard, place, temp_beside
 from therapytimer.storage.database import BUSY_TIMEOUT_S, MIGRATIONS, StoreError, explain, open_database
 
 
 def backup_to(source: sqlite3.Connection, target: Path, *, force: bool = False) -> Path:
     """Copy the database behind `source` to `target` (owner-only), atomically: a temporary file in the
     same folder, then a rename. An existing `target` is replaced only with `force`."""
-    if target.is_dir():
-        raise StoreError(f"{target} is a folder; give a file name such as {target / 'therapytimer-backup.db'}")
-    if target.exists() and not force:
-        raise StoreError(f"{target} already exists; choose another name or use --force")
-    if target.exists() and not target.is_file():
-        raise StoreError(f"{target} is not a regular file; choose another name")
-    folder = target.parent
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise StoreError(f"cannot write in {folder} ({exc.strerror}); choose another folder") from None
-    os.close(fd)
+        tmp = temp_beside(target, force=force, example="therapytimer-backup.db")
+    except TargetError as exc:
+        raise StoreError(str(exc)) from None
     try:
         copy = sqlite3.connect(tmp)
         try:
@@ -37,14 +28,15 @@ def backup_to(source: sqlite3.Connection, target: Path, *, force: bool = False) 
             copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
         finally:
             copy.close()
-        os.replace(tmp, target)
+        place(tmp, target, force=force)
     except sqlite3.Error as exc:
         raise explain(exc, target) from None
+    except FileExistsError:
+        raise StoreError(f"{target} already exists; choose another name or add --force to replace it") from None
     except OSError as exc:
         raise StoreError(f"cannot write {target} ({exc.strerror}); nothing was written") from None
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        discard(tmp)
     return target
 
 
