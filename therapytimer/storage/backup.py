@@ -10,8 +10,10 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
+from sqlite_utils import Database
+
 from therapytimer.core.files import TargetError, discard, place, temp_beside
-from therapytimer.storage.database import BUSY_TIMEOUT_S, MIGRATIONS, StoreError, explain, open_database
+from therapytimer.storage.database import BUSY_TIMEOUT_S, StoreError, explain, inspect_schema, open_database
 
 
 def backup_to(source: sqlite3.Connection, target: Path, *, force: bool = False) -> Path:
@@ -47,21 +49,14 @@ def check_backup(path: Path) -> None:
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
         try:
-            names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            ours = "sessions" in names and "_sqlite_migrations" in names
-            applied = (
-                {r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = 'therapytimer'")}
-                if ours
-                else set()
-            )
+            kind, _ = inspect_schema(Database(conn, execute_plugins=False))
         finally:
             conn.close()
     except sqlite3.Error as exc:
         raise explain(exc, path) from None
-    if not ours or not applied:
+    if kind in ("empty", "foreign"):
         raise StoreError(f"{path} is not a TherapyTimer backup; nothing was restored")
-    known = {m.name for m in MIGRATIONS._migrations}
-    if applied - known:
+    if kind == "newer":
         raise StoreError(f"{path} was made by a newer TherapyTimer; install it to restore this backup")
 
 

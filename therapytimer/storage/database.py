@@ -101,6 +101,22 @@ def _payers(db: Database) -> None:
     )
 
 
+KNOWN_MIGRATIONS = frozenset(m.name for m in MIGRATIONS._migrations)
+
+
+def inspect_schema(db: Database) -> tuple[str, str | None]:
+    """What the file behind `db` holds: "empty", "ours", "foreign" (another program's tables), or "newer"
+    (our schema from a later version; the second item names its newest migration). Reads only."""
+    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not tables:
+        return "empty", None
+    applied = [m.name for m in MIGRATIONS.applied(db)] if Migrations.migrations_table in tables else []
+    if not applied:
+        return "foreign", None
+    unknown = [name for name in applied if name not in KNOWN_MIGRATIONS]
+    return ("newer", unknown[-1]) if unknown else ("ours", None)
+
+
 def explain(exc: sqlite3.Error, path: Path) -> StoreError:
     """Turn SQLite's terse errors into what a clinician or IT person can act on."""
     text = str(exc).lower()
@@ -150,20 +166,17 @@ def open_database(path: Path) -> Database:
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S)
     try:
         db = Database(conn, execute_plugins=False)
-        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        ours = Migrations.migrations_table in tables and bool(MIGRATIONS.applied(db))
-        if tables and not ours:
+        kind, newest = inspect_schema(db)
+        if kind == "foreign":
             conn.close()
             raise StoreError(
                 f"{path} is an SQLite database of another program, not TherapyTimer's. "
                 "It was left untouched; use --db with another file"
             )
-        known = {m.name for m in MIGRATIONS._migrations}
-        unknown = [m.name for m in MIGRATIONS.applied(db) if m.name not in known]
-        if unknown:
+        if kind == "newer":
             conn.close()
             raise StoreError(
-                f"{path} was written by a newer TherapyTimer (schema {unknown[-1]}). "
+                f"{path} was written by a newer TherapyTimer (schema {newest}). "
                 "Install the newer version; the file was left untouched"
             )
         conn.execute("PRAGMA foreign_keys = ON")
