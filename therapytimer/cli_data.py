@@ -22,6 +22,7 @@ from therapytimer.core.reports import bill_day, week_bounds, week_report
 from therapytimer.core.rules import RuleInputError
 from therapytimer.core.session import Session
 from therapytimer.core.settings import Settings
+from therapytimer.core.words import plural
 from therapytimer.paths import settings_path
 from therapytimer.storage.database import StoreError, default_db_path
 from therapytimer.storage.store import Store
@@ -80,7 +81,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         sessions = parse_sessions(text, catalog)
     except ExchangeError as exc:
         count = len(exc.problems)
-        print(f"import: {path}: nothing was imported; {count} problem{'s' if count > 1 else ''}:", file=sys.stderr)
+        print(f"import: {path}: nothing was imported; {plural(count, 'problem')}:", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 2
@@ -91,7 +92,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         return _fail(f"import: {exc}")
     finally:
         store.close()
-    print(f"Imported {path}: {added} session{'s' if added != 1 else ''} added, {skipped} skipped (already stored).")
+    print(f"Imported {path}: {plural(added, 'session')} added, {skipped} skipped (already stored).")
     return 0
 
 
@@ -136,7 +137,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         write_atomic(out, data, force=args.force)
     except ExportError as exc:
         return _fail(f"export: {exc}")
-    print(f"Wrote {args.out} ({len(sessions)} session{'s' if len(sessions) != 1 else ''} on {day}).", file=sys.stderr)
+    print(f"Wrote {args.out} ({plural(len(sessions), 'session')} on {day}).", file=sys.stderr)
     return 0
 
 

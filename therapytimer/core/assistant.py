@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from therapytimer.core.words import plural
+
 DE_MINIMIS_PERCENT = 10
 
 
@@ -32,10 +34,6 @@ class AssistantSplit:
     @property
     def modifier_units(self) -> int:
         return sum(self.flags)
-
-
-def _units(n: int) -> str:
-    return f"{n} unit" if n == 1 else f"{n} units"
 
 
 def _over_de_minimis(therapist: int, assistant: int) -> bool:
@@ -69,10 +67,10 @@ def split_timed(units: int, therapist: int, assistant: int, first: int = 15, eac
     by_assistant, by_therapist = flags.count(True), flags.count(False)
     if by_assistant:
         verb = "takes" if by_assistant == 1 else "take"
-        parts.append(f"{_units(by_assistant)} wholly by the assistant alone {verb} the modifier")
+        parts.append(f"{plural(by_assistant, 'unit')} wholly by the assistant alone {verb} the modifier")
     if by_therapist:
         verb = "does" if by_therapist == 1 else "do"
-        parts.append(f"{_units(by_therapist)} wholly by the therapist {verb} not")
+        parts.append(f"{plural(by_therapist, 'unit')} wholly by the therapist {verb} not")
     over = _over_de_minimis(left_t, left_a)
     carry = left_t
     for i, size in enumerate(sizes):

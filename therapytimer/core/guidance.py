@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 
 from therapytimer.core.catalog import Catalog, CodeSpec, Discipline
 from therapytimer.core.rules import Rule, Service, UnitResult, compute, units_for
+from therapytimer.core.words import plural
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class Hint:
             if self.total_units == self.total_now
             else f"{self.total_units} in all"
         )
-        units = "1 unit" if self.code_units == 1 else f"{self.code_units} units"
+        units = plural(self.code_units, "unit")
         pair = f" (1 × {self.code} + {self.code_units - 1} × {self.addon})" if self.addon else ""
         return f"{minutes} of {self.code} → {units} of {self.code}{pair} ({total})"
 

@@ -16,6 +16,7 @@ from therapytimer.core.guidance import Hint, next_units
 from therapytimer.core.reports import day_services
 from therapytimer.core.rules import Service, UnitResult, compute
 from therapytimer.core.session import FORGOTTEN_AFTER, Session, Who
+from therapytimer.core.words import plural
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class TimerRow:
     @property
     def units_text(self) -> str:
         """ "2 units", or for a pair "4 units: 1 × 97129 + 3 × 97130"."""
-        text = units_text(self.units)
+        text = plural(self.units, "unit")
         if self.addon and self.units > 1:
             text += f": 1 × {self.code} + {self.units - 1} × {self.addon}"
         return text
@@ -113,10 +114,6 @@ def live_view(
             )
         )
     return LiveView(session, tuple(rows), result, hints, len(together), services)
-
-
-def units_text(n: int) -> str:
-    return "1 unit" if n == 1 else f"{n} units"
 
 
 def note_text(view: LiveView) -> str:

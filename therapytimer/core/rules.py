@@ -23,6 +23,7 @@ from typing import Any
 
 from therapytimer.core.assistant import AssistantSplit, split_timed, split_untimed
 from therapytimer.core.catalog import POOL_UNIT_MINUTES, Catalog, CodeSpec, Discipline, Kind
+from therapytimer.core.words import plural
 
 MAX_MINUTES = 1440  # the most a user may enter for one code (a day); the ladder itself has no cap
 MAX_TIE_ALTERNATIVES = 20
@@ -229,27 +230,23 @@ def _merge(services: Iterable[Service], catalog: Catalog) -> dict[str, _Merged]:
     return merged
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def _pool_reason(code: str, m: int, units: int, spare: int, tie: Tie | None) -> str:
     """Why a pooled code got its units; `spare` is the pool's units left after all full blocks."""
     full = m // POOL_UNIT_MINUTES
     rest = m % POOL_UNIT_MINUTES
-    head = f"{code}: {m} min → " + (f"{full} full 15-min unit{'s' if full > 1 else ''}" if full else "no full unit")
+    head = f"{code}: {m} min → " + (plural(full, "full 15-min unit") if full else "no full unit")
     if units > full:
-        return f"{head} + 1 for the leftover ({rest} min, among the largest) = {_plural(units, 'unit')}"
+        return f"{head} + 1 for the leftover ({rest} min, among the largest) = {plural(units, 'unit')}"
     if tie and code in tie.codes:
         why = f"tied with {', '.join(c for c in tie.codes if c != code)}; see the tie below"
-        return f"{head}; leftover {rest} min gets no unit ({why}) = {_plural(units, 'unit')}"
+        return f"{head}; leftover {rest} min gets no unit ({why}) = {plural(units, 'unit')}"
     if rest and spare:
-        why = f"the pool's {_plural(spare, 'remaining unit')} went to larger leftovers"
-        return f"{head}; leftover {rest} min gets no unit ({why}) = {_plural(units, 'unit')}"
+        why = f"the pool's {plural(spare, 'remaining unit')} went to larger leftovers"
+        return f"{head}; leftover {rest} min gets no unit ({why}) = {plural(units, 'unit')}"
     if rest:
         why = "no pool unit is left after the full blocks"
-        return f"{head}; leftover {rest} min gets no unit ({why}) = {_plural(units, 'unit')}"
-    return f"{head} = {_plural(units, 'unit')}"
+        return f"{head}; leftover {rest} min gets no unit ({why}) = {plural(units, 'unit')}"
+    return f"{head} = {plural(units, 'unit')}"
 
 
 def _lines_for(
@@ -325,7 +322,7 @@ def compute(
     whose = f"{discipline.value} " if discipline else ""
     if pooled:
         explanation.append(
-            f"{pooled_minutes} timed min of 15-minute codes → {_plural(units_for(pooled_minutes), 'unit')} "
+            f"{pooled_minutes} timed min of 15-minute codes → {plural(units_for(pooled_minutes), 'unit')} "
             f"(Medicare 8-minute rule: {whose}minutes pooled for the day, each discipline on its own; "
             "full 15-min blocks first, then the largest leftovers)"
         )
@@ -351,7 +348,7 @@ def compute(
             units = units_for(entry.total, spec.first_minutes, spec.each_minutes)
             split = split_timed(units, entry.therapist, entry.assistant, spec.first_minutes, spec.each_minutes)
             shape = "" if spec.pooled else f" ({spec.shape()}; reached past the midpoint; never pooled)"
-            text = f"{code}: {entry.total} min → {_plural(units, 'unit')}{shape}"
+            text = f"{code}: {entry.total} min → {plural(units, 'unit')}{shape}"
         if spec.addon_code and units:
             text += f": 1 × {code} + {units - 1} × {spec.addon_code}"
         explanation.append(text)
@@ -379,7 +376,7 @@ def compute(
     for t in ties:
         why = "as preferred" if set(t.chosen) & set(prefer) else "by default: higher default fee, then lower code"
         explanation.append(
-            f"Tie: {', '.join(t.codes)} each have {t.leftover_minutes} leftover min for {_plural(t.units, 'unit')}; "
+            f"Tie: {', '.join(t.codes)} each have {t.leftover_minutes} leftover min for {plural(t.units, 'unit')}; "
             f"given to {', '.join(t.chosen)} ({why}). Billing another of them instead is equally correct."
         )
     timed = sum(e.total for e in merged.values() if e.spec.timed)
@@ -390,7 +387,7 @@ def compute(
         other_units = compute(
             services, rule.other, catalog, discipline=discipline, prefer=prefer, compare=False
         ).total_units
-        explanation.append(f"Under the {rule.other.long_name} the same minutes bill {_plural(other_units, 'unit')}.")
+        explanation.append(f"Under the {rule.other.long_name} the same minutes bill {plural(other_units, 'unit')}.")
     return UnitResult(
         rule=rule,
         discipline=discipline,

@@ -21,6 +21,7 @@ from therapytimer.core.clock import Clock
 from therapytimer.core.export import ExportError, rows, to_csv, write_atomic
 from therapytimer.core.reports import bill_day
 from therapytimer.core.rules import RuleInputError
+from therapytimer.core.words import plural
 from therapytimer.storage.database import StoreError
 from therapytimer.storage.store import Store
 from therapytimer.ui.models import ExportRowsModel
@@ -103,6 +104,6 @@ class DayView(QWidget):
             self.message.emit(f"Export failed: {exc}")
             return False
         self.model.set_rows(lines)  # the table shows exactly what was written
-        self.status.setText(f"Exported {len(lines)} line{'s' if len(lines) != 1 else ''} to {path}")
+        self.status.setText(f"Exported {plural(len(lines), 'line')} to {path}")
         self.message.emit(f"Exported {path}")
         return True

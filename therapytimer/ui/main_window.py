@@ -41,6 +41,7 @@ from therapytimer.core.exchange import ExchangeError, parse_sessions
 from therapytimer.core.live import note_text
 from therapytimer.core.session import Session, SessionError
 from therapytimer.core.settings import Settings
+from therapytimer.core.words import plural
 from therapytimer.storage.database import StoreError
 from therapytimer.storage.store import Store
 from therapytimer.ui.session_panel import SessionPanel
@@ -296,7 +297,7 @@ class MainWindow(QMainWindow):
         parts = []
         for session_id, count in by_session.items():
             s = self.store.session(session_id)
-            parts.append(f"{count} running timer{'s' if count > 1 else ''} for {s.patient} ({s.discipline.value})")
+            parts.append(f"{plural(count, 'running timer')} for {s.patient} ({s.discipline.value})")
         self.banner_text.setText("Recovered " + "; ".join(parts) + ". They go on with the right time.")
         self.banner.show()
 

@@ -6,7 +6,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
-from therapytimer.core.live import LiveView, units_text
+from therapytimer.core.live import LiveView
+from therapytimer.core.words import plural
 from therapytimer.ui.widgets import bold_font
 
 
@@ -39,7 +40,7 @@ class MiniWindow(QWidget):
         if view is None:
             self.label.setText("No session")
             return
-        units = units_text(view.result.total_units)
+        units = plural(view.result.total_units, "unit")
         running = view.running
         if running:
             r = running[0]

@@ -30,10 +30,11 @@ from PySide6.QtWidgets import (
 
 from therapytimer.core.catalog import Catalog, CodeSpec
 from therapytimer.core.clock import Clock
-from therapytimer.core.live import LiveView, TimerRow, live_view, units_text
+from therapytimer.core.live import LiveView, TimerRow, live_view
 from therapytimer.core.rules import ASSISTANT_MODIFIER
 from therapytimer.core.session import Session, SessionError, Who
 from therapytimer.core.settings import Settings
+from therapytimer.core.words import plural
 from therapytimer.storage.database import StoreError
 from therapytimer.storage.store import Store
 from therapytimer.ui.models import LinesModel, TimersModel
@@ -253,12 +254,12 @@ class SessionPanel(QWidget):
         alias = s.patient if len(s.patient) <= 20 else s.patient[:19] + "…"  # the full alias is in the tooltip
         self.heading.setText(f"{alias} · {s.discipline.value} · {s.payer or r.rule.value} · {state}")
         self.heading.setToolTip(f"{s.patient} · {s.discipline.value} · {s.payer or r.rule.value} · {state}")
-        self.total.setText(units_text(r.total_units))
+        self.total.setText(plural(r.total_units, "unit"))
         other = r.other_rule_units or 0
         today = f" · {after.sessions_today} sessions today" if after.sessions_today > 1 else ""
         self.detail.setText(
             f"{r.rule.long_name}{today}<br>Timed minutes <b>{r.total_timed_minutes}</b> · treatment minutes "
-            f"<b>{r.total_treatment_minutes}</b><br>{r.rule.other.long_name}: {units_text(other)}"
+            f"<b>{r.total_treatment_minutes}</b><br>{r.rule.other.long_name}: {plural(other, 'unit')}"
         )
         self.hints.setText("<br>".join(h.text() for h in after.hints[:4]) or "—")
         self._check_cues(before, after)
@@ -271,11 +272,11 @@ class SessionPanel(QWidget):
         was = {r.code: r.units for r in before.rows}
         for row in after.rows:
             if row.units > was.get(row.code, 0):
-                self._cue(f"{row.code} reached {units_text(row.units)}")
+                self._cue(f"{row.code} reached {plural(row.units, 'unit')}")
             if row.forgotten and not any(r.forgotten for r in before.rows if r.code == row.code):
                 self._cue(f"{row.code} has run over {self.settings.forgotten_minutes} min: forgotten?")
         if after.result.total_units > before.result.total_units:
-            self._cue(f"Total: {units_text(after.result.total_units)}")
+            self._cue(f"Total: {plural(after.result.total_units, 'unit')}")
 
     def _cue(self, text: str) -> None:
         self.cue.setText(f"★ {text}")
