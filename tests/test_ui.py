@@ -32,10 +32,9 @@ from therapytimer.core.session import Role, State, Who
 from therapytimer.core.settings import Settings
 from therapytimer.storage.store import Store
 from therapytimer.ui import app, dialogs
-from therapytimer.ui.catalog_model import CatalogModel
 from therapytimer.ui.dialogs import MinutesDialog, NewSession, NewSessionDialog, SettingsDialog, TextDialog
 from therapytimer.ui.main_window import MainWindow
-from therapytimer.ui.models import ExportRowsModel, LinesModel, TimersModel, WeekModel
+from therapytimer.ui.models import CatalogModel, ExportRowsModel, LinesModel, TimersModel, WeekModel
 
 START = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 

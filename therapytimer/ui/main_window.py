@@ -236,7 +236,7 @@ class MainWindow(QMainWindow):
     @property
     def codes(self) -> QTableView:
         if self._codes is None:
-            from therapytimer.ui.catalog_model import CatalogModel
+            from therapytimer.ui.models import CatalogModel
 
             table = table_view(CatalogModel(self.catalog))
             table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)

@@ -12,6 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
+from therapytimer.core.catalog import Catalog, CodeSpec
 from therapytimer.core.live import TimerRow
 from therapytimer.core.reports import WeekReport
 from therapytimer.core.rules import Line
@@ -64,6 +65,36 @@ class _Table(QAbstractTableModel):
             changed = [c for c, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
             if changed:
                 self.dataChanged.emit(self.index(i, min(changed)), self.index(i, max(changed)))
+
+
+class CatalogModel(_Table):
+    """The code catalog: what each code is and how its time turns into units (notes as tooltips)."""
+
+    headers = ("Code", "Name", "Time shape", "Disciplines", "Default fee", "Dates")
+    right_aligned = frozenset({4})
+
+    def __init__(self, catalog: Catalog) -> None:
+        super().__init__()
+        self._specs = sorted(catalog, key=lambda s: s.code)
+        self._rows = [
+            (
+                s.code,
+                s.short_name,
+                s.shape(),
+                s.discipline_text(),
+                f"${s.default_fee:.2f}" if s.default_fee is not None else "—",
+                s.validity(),
+            )
+            for s in self._specs
+        ]
+
+    def spec(self, row: int) -> CodeSpec:
+        return self._specs[row]
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if index.isValid() and role == Qt.ItemDataRole.ToolTipRole:
+            return self._specs[index.row()].note or None
+        return super().data(index, role)
 
 
 class TimersModel(_Table):
