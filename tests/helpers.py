@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
+
+from sqlite_utils import Database
 
 from therapytimer.core.catalog import Catalog, Discipline, load_catalog
 from therapytimer.core.rules import Rule, Service, UnitResult, compute
+from therapytimer.storage.database import MIGRATIONS
 
 CATALOG = load_catalog(include_user=False)
 
@@ -39,3 +43,21 @@ def keyed_units(result: UnitResult) -> dict[str, int]:
         key = line.code + (f"-{mods[0]}" if mods else "")
         out[key] = out.get(key, 0) + line.units
     return out
+
+
+def first_schema_database(path: Path, session_id: str, day: str) -> Database:
+    """A database at schema 0001 (before payer profiles) holding one PT session, for upgrade tests."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = Database(path)
+    MIGRATIONS.apply(db, stop_before="0002_payers_and_day_index")
+    db.table("sessions").insert(
+        {
+            "id": session_id,
+            "patient": "MT",
+            "discipline": "PT",
+            "rule": "cms",
+            "date": day,
+            "created_at": f"{day}T15:00:00.000000Z",
+        }
+    )
+    return db

@@ -8,16 +8,15 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from sqlite_utils import Database
 
-from tests.helpers import CATALOG
+from tests.helpers import CATALOG, first_schema_database
 from therapytimer.cli import main
 from therapytimer.core.catalog import Discipline
 from therapytimer.core.clock import FakeClock
 from therapytimer.core.export import rows, to_csv
 from therapytimer.core.reports import bill_day
 from therapytimer.storage.backup import check_backup
-from therapytimer.storage.database import MIGRATIONS, StoreError
+from therapytimer.storage.database import StoreError
 from therapytimer.storage.store import Store
 
 START = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
@@ -115,19 +114,7 @@ def test_only_our_backups_are_restored(store: Store, clock: FakeClock, tmp_path:
 
 def test_an_older_backup_is_brought_forward(store: Store, tmp_path: Path) -> None:
     old_path = tmp_path / "old.db"
-    old = Database(old_path)
-    MIGRATIONS.apply(old, stop_before="0002_payers_and_day_index")
-    old.table("sessions").insert(
-        {
-            "id": "o1",
-            "patient": "MT",
-            "discipline": "PT",
-            "rule": "cms",
-            "date": DAY.isoformat(),
-            "created_at": "2026-11-23T14:00:00.000000Z",
-        }
-    )
-    old.conn.close()
+    first_schema_database(old_path, "o1", DAY.isoformat()).conn.close()
     store.restore(old_path)
     assert "Medicare" in store.payers() and [s.id for s in store.sessions_on(DAY)] == ["o1"]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-from tests.helpers import CATALOG
+from tests.helpers import CATALOG, first_schema_database
 from therapytimer.core.catalog import Discipline
 from therapytimer.core.clock import FakeClock
 from therapytimer.core.exchange import ImportedCode, ImportedSession
@@ -279,19 +279,7 @@ def test_many_sessions_load_in_chunks(store: Store) -> None:
 
 
 def test_upgrade_from_the_first_schema_keeps_data(db_path: Path, clock: FakeClock) -> None:
-    db_path.parent.mkdir(parents=True)
-    old = Database(db_path)
-    MIGRATIONS.apply(old, stop_before="0002_payers_and_day_index")
-    old.table("sessions").insert(
-        {
-            "id": "old-1",
-            "patient": "MT",
-            "discipline": "PT",
-            "rule": "cms",
-            "date": "2026-11-20",
-            "created_at": "2026-11-20T15:00:00.000000Z",
-        }
-    )
+    old = first_schema_database(db_path, "old-1", "2026-11-20")
     old.table("session_codes").insert(
         {"session_id": "old-1", "code": "97110", "position": 0, "added_at": "2026-11-20T15:00:00.000000Z"}
     )
