@@ -6,6 +6,7 @@ through their `ask` functions, so none blocks a test.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -13,6 +14,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -29,10 +31,17 @@ from therapytimer.core.clock import FakeClock
 from therapytimer.core.reports import week_bounds, week_report
 from therapytimer.core.rules import Rule
 from therapytimer.core.session import Role, State, Who
-from therapytimer.core.settings import Settings
+from therapytimer.core.settings import Settings, WeekStart
 from therapytimer.storage.store import Store
 from therapytimer.ui import app, dialogs
-from therapytimer.ui.dialogs import MinutesDialog, NewSession, NewSessionDialog, SettingsDialog, TextDialog
+from therapytimer.ui.dialogs import (
+    MinutesDialog,
+    NewSession,
+    NewSessionDialog,
+    SettingsAnswer,
+    SettingsDialog,
+    TextDialog,
+)
 from therapytimer.ui.main_window import MainWindow
 from therapytimer.ui.models import CatalogModel, ExportRowsModel, LinesModel, TimersModel, WeekModel
 
@@ -403,21 +412,20 @@ def test_mini_mode(window: MainWindow, clock: FakeClock) -> None:
 
 
 def test_settings_and_payer_profiles(window: MainWindow, tmp_path: Path) -> None:
-    def ask(
-        parent: QWidget | None, settings: Settings, payers: dict[str, Rule]
-    ) -> tuple[bool, tuple[str, Rule] | None]:
-        settings.week_start = "sunday"
-        settings.fees = {"97110": "40.00", "NOPE1": "1"}
-        return True, ("Aetna", Rule.AMA)
+    def ask(parent: QWidget | None, settings: Settings, payers: dict[str, Rule]) -> SettingsAnswer:
+        settings.week_start = WeekStart.SUNDAY
+        settings.fees = {"97110": Decimal("40.00"), "NOPE1": Decimal(1)}
+        return SettingsAnswer(True, ("Aetna", Rule.AMA))
 
     window.ask_settings = ask
     assert window.edit_settings()
     assert window.store.payers()["Aetna"] is Rule.AMA
-    assert json.loads((tmp_path / "settings.json").read_text())["week_start"] == "sunday"
+    saved = json.loads((tmp_path / "settings.json").read_text())
+    assert saved["week_start"] == "sunday" and saved["fees"] == {"97110": "40.00", "NOPE1": "1"}
     assert "Week Sun" in window.week.title.text()
     assert window.week.catalog.get("97110").default_fee == 40
-    assert "fee for NOPE1: not in the code catalog" in window.statusBar().currentMessage()
-    window.ask_settings = lambda *_a: (False, None)
+    assert "fees for 1 code not in the code catalog, left out: NOPE1" in window.statusBar().currentMessage()
+    window.ask_settings = lambda *_a: SettingsAnswer(False)
     assert not window.edit_settings()
 
 
@@ -475,7 +483,7 @@ def accept(monkeypatch: pytest.MonkeyPatch, accepted: bool = True) -> None:
 
 def test_dialog_values(monkeypatch: pytest.MonkeyPatch, qtbot: QtBot) -> None:
     accept(monkeypatch)
-    settings = Settings(provider="Dana", last_discipline="OT")
+    settings = Settings(provider="Dana", last_discipline=Discipline.OT)
     new = NewSessionDialog(None, ["MT"], ["Commercial (per-code rule)", "Medicare"], settings)
     qtbot.addWidget(new)
     new.patient.setText("JK")
@@ -484,19 +492,22 @@ def test_dialog_values(monkeypatch: pytest.MonkeyPatch, qtbot: QtBot) -> None:
     assert MinutesDialog.ask(None, "97110", 12, 3) == (12, 3, "")
     assert MinutesDialog.ask(None, "97161", 30, None, reason=False) == (30, 0, "")
     assert TextDialog.ask(None, "t", "x")
-    ok, payer = SettingsDialog.ask(None, settings, {"Medicare": Rule.CMS})
-    assert ok and payer is None and settings.provider == "Dana"
+    assert SettingsDialog.ask(None, settings, {"Medicare": Rule.CMS}) == SettingsAnswer(True)
+    assert settings.provider == "Dana"
     editor = SettingsDialog(None, settings, {"Medicare": Rule.CMS})
     qtbot.addWidget(editor)
     editor.favorites["PT"].setText("97110, 97530")
-    editor.fees.setText("97110=30.00, 97112 = 33; junk")
+    editor.fees.setText("97110=30.00, 97112 = 33")
     editor.new_payer.setText("BCBS")
-    assert editor.apply() == ("BCBS", Rule.CMS) and settings.favorites["PT"] == ["97110", "97530"]
-    assert settings.fees == {"97110": "30.00", "97112": "33"}
+    assert editor.apply() == SettingsAnswer(True, ("BCBS", Rule.CMS)) and settings.favorites["PT"] == ["97110", "97530"]
+    assert settings.fees == {"97110": Decimal("30.00"), "97112": Decimal("33.00")}
+    again = SettingsDialog(None, settings, {"Medicare": Rule.CMS})
+    qtbot.addWidget(again)
+    assert again.fees.text() == "97110=30.00 97112=33.00"  # shown as the amounts they are
     accept(monkeypatch, False)
     assert NewSessionDialog.ask(None, [], ["Medicare"], settings) is None
     assert MinutesDialog.ask(None, "97110", 1, None) is None
-    assert SettingsDialog.ask(None, settings, {}) == (False, None)
+    assert SettingsDialog.ask(None, settings, {}) == SettingsAnswer(False)
 
 
 def test_about_dialog(monkeypatch: pytest.MonkeyPatch, qtbot: QtBot, tmp_path: Path) -> None:
@@ -530,6 +541,61 @@ def test_broken_user_catalog_and_settings_are_reported(
     assert isinstance(model, CatalogModel) and win.tabs.widget(3) is win.codes
     assert "97110" in {model.spec(r).code for r in range(model.rowCount())}
     win.store.close()
+
+
+def test_a_hostile_settings_file_still_opens_the_window(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, clock: FakeClock, qtbot: QtBot
+) -> None:
+    """A fee of 1e400 once broke every revenue sum, favorites {"PT": 5} every PT session, a field nested
+    100,000 deep and a saved geometry holding a lone surrogate the start itself. Each now costs only its own
+    field, named in one warning, and the rest of the file is kept."""
+    (tmp_path / "settings.json").write_text(
+        '{"fees": {"97110": "1e400", "97112": "40.00"}, "favorites": {"PT": 5, "OT": ["97530"]}, '
+        f'"untimed": {"[" * 100_000 + "]" * 100_000}, "window_geometry": "\\ud800", "provider": "Kim"}}'
+    )
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: warnings.append(a[2]))
+    win = app.create_window(tmp_path / "w.db", clock, tmp_path / "settings.json")
+    qtbot.addWidget(win)
+    assert len(warnings) == 1
+    assert [line.split(": ")[1] for line in warnings[0].split("\n")] == [
+        "fees",
+        "favorites.PT",
+        "untimed",
+        "window_geometry",
+    ]
+    assert win.settings.provider == "Kim" and win.settings.favorites["OT"] == ["97530"]
+    assert win.catalog.get("97112").default_fee == Decimal("40.00")
+    assert win.catalog.get("97110").default_fee == Decimal("28.79")
+    start_session(win)
+    assert favorite(win, "97140").text().startswith("▶ 97140")  # the default PT favorites are back
+    win.panel.start_code("97110")
+    clock.advance(minutes=38)
+    win.panel.pause_all()
+    win.tabs.setCurrentWidget(win.week)
+    assert "estimated revenue <b>$86.37</b>" in win.week.totals.text()  # 3 × 28.79
+    win.store.close()
+
+
+def test_bad_entries_typed_in_the_settings_dialog_are_left_out_and_reported(
+    window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
+    def ask(parent: QWidget | None, settings: Settings, payers: dict[str, Rule]) -> SettingsAnswer:
+        dialog = SettingsDialog(parent, settings, payers)
+        qtbot.addWidget(dialog)
+        dialog.fees.setText("97110=1e400, 97112=33.50; 97140=-1 junk")
+        dialog.favorites["PT"].setText("97110 nope 97530")
+        dialog.provider.setText("Kim\u202e")
+        return dialog.apply()
+
+    window.ask_settings = ask
+    assert window.edit_settings()
+    assert window.settings.fees == {"97112": Decimal("33.50")} and window.settings.provider == ""
+    assert window.settings.favorites["PT"] == ["97110", "97530"]
+    message = window.statusBar().currentMessage()
+    assert "Fee table entries left out: 97110=1e400, 97140=-1, junk (" in message
+    assert "PT favorites left out: nope (" in message and "Clinician name not changed" in message
+    assert Settings.load(tmp_path / "settings.json") == (window.settings, [])  # what was saved loads cleanly
 
 
 def test_app_main_shows_the_window_or_explains(
@@ -663,12 +729,10 @@ def test_turning_on_assistants_shows_who_on_existing_cards(window: MainWindow) -
     window.panel.start_code("97110")
     assert window.panel.cards[0].who.isHidden()
 
-    def ask(
-        parent: QWidget | None, settings: Settings, payers: dict[str, Rule]
-    ) -> tuple[bool, tuple[str, Rule] | None]:
+    def ask(parent: QWidget | None, settings: Settings, payers: dict[str, Rule]) -> SettingsAnswer:
         settings.assistants = True
         settings.favorites["PT"].append("99999")
-        return True, None
+        return SettingsAnswer(True)
 
     window.ask_settings = ask
     assert window.edit_settings()
@@ -727,3 +791,107 @@ def test_back_up_and_restore_from_the_menu(window: MainWindow, clock: FakeClock,
     window.ask_backup_path = lambda _w, _s: None
     window.ask_import_path = lambda _w: None
     assert not window.back_up() and not window.restore()
+
+
+# ---- hardening: a Qt binding that drops references to None ---------------------------------------
+
+
+def test_ten_thousand_display_ticks_lose_no_reference_to_none(window: MainWindow, clock: FakeClock) -> None:
+    """PySide6 6.12.0 on Python 3.11 lost one reference to None per call and aborted the window after six
+    minutes of timing. Checked every 500 ticks, so a leaking binding fails here before it can abort."""
+    start_session(window)
+    favorite(window, "97110").click()
+    window.enter_mini()  # the mini window updates on every tick too
+    gc.collect()
+    before = sys.getrefcount(None)
+    for done in range(500, 10_001, 500):
+        for _ in range(500):
+            clock.advance(0.25)
+            window.tick()
+        gc.collect()
+        assert sys.getrefcount(None) >= before - app.NONE_SLACK, f"references to None lost after {done} ticks"
+    assert window.store.running() and window.panel.view is not None
+    assert window.panel.view.rows[0].clock_text == "41:40"
+    window.leave_mini()
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="None is immortal from Python 3.12: nothing can leak")
+def test_the_self_test_check_catches_a_binding_that_leaks_none(
+    window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stand in for the faulty binding: each tick drops one reference to None (given back afterwards)."""
+    import ctypes
+
+    dropped = [0]
+    real_tick = window.tick
+
+    def leaking_tick() -> None:
+        real_tick()
+        ctypes.pythonapi.Py_DecRef(ctypes.py_object(None))
+        dropped[0] += 1
+
+    monkeypatch.setattr(window, "tick", leaking_tick)
+    try:
+        assert app.none_references_lost(window, 300) >= 300 - app.NONE_SLACK
+    finally:
+        for _ in range(dropped[0]):
+            ctypes.pythonapi.Py_IncRef(ctypes.py_object(None))
+    monkeypatch.setattr(window, "tick", real_tick)
+    assert app.none_references_lost(window, 300) <= app.NONE_SLACK
+
+
+def test_soak_keeps_the_real_window_alive_for_twenty_minutes_of_timing() -> None:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    proc = subprocess.run(
+        [sys.executable, "tests/soak.py"], capture_output=True, text=True, cwd=REPO, env=env, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("soak: alive after 4800 display updates, 20.0 min timed, 1 timer running")
+
+
+def test_backing_up_onto_the_database_itself_is_refused_from_the_menu(window: MainWindow, tmp_path: Path) -> None:
+    """0.1 said "Backed up" when the save dialog chose the database file, and the data was later malformed."""
+    sid = start_session(window)
+    window.panel.start_code("97110")
+    shown: list[str] = []
+    window.ask_text = recorder(shown)
+    for target in (window.store.path, Path(f"{window.store.path}-wal")):
+
+        def choose(_w: QWidget, _s: Path, chosen: Path = target) -> Path:
+            return chosen
+
+        window.ask_backup_path = choose
+        assert not window.back_up()
+        assert "Not backed up" in shown[-1] and "is your database itself" in shown[-1]
+    assert window.store.db.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert window.store.session(sid).running()
+
+
+def test_the_window_keeps_a_clock_step_out_of_the_timer(window: MainWindow, clock: FakeClock) -> None:
+    sid = start_session(window)
+    favorite(window, "97110").click()
+    clock.advance(seconds=30)
+    window.tick()
+    clock.set_wall(minutes=-10)  # the clinician's computer is set back while the timer runs
+    clock.advance(seconds=0.25)
+    window.tick()
+    assert window.banner.isVisibleTo(window) and "clock was just set" in window.banner_text.text()
+    clock.advance(seconds=34.75)
+    window.tick()
+    assert window.panel.view is not None and window.panel.view.rows[0].clock_text == "1:05"
+    history = " ".join(text for _, text in window.store.session(sid).history())
+    assert "set back 10 min" in history
+
+
+def test_a_restart_with_the_clock_behind_a_timer_says_so(qtbot: QtBot, tmp_path: Path, clock: FakeClock) -> None:
+    first = app.create_window(tmp_path / "ui.db", clock, tmp_path / "settings.json")
+    qtbot.addWidget(first)
+    start_session(first)
+    first.panel.start_code("97110")
+    first.store.close()
+    clock.set_wall(minutes=-30)
+    again = app.create_window(tmp_path / "ui.db", clock, tmp_path / "settings.json")
+    qtbot.addWidget(again)
+    assert "The computer's clock is earlier than when they started" in again.banner_text.text()
+    assert again.panel.view is not None and again.panel.view.rows[0].clock_text == "0:00"
+    again.store.close()
