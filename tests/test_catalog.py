@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.conftest import REPO
 from therapytimer.core.catalog import (
     BUILTIN_SOURCE,
+    MAX_FEE,
     CatalogError,
     CodeError,
     Kind,
@@ -108,6 +110,7 @@ def test_minimal_user_file_defaults(user_dirs: Path) -> None:
         ("X0001,Name,timed,PT,,,,,,abc,", "default_fee_usd 'abc' must be an amount"),
         ("X0001,Name,timed,PT,,,,,,-5,", "default_fee_usd '-5' must be an amount"),
         ("X0001,Name,timed,PT,,,,,,NaN,", "default_fee_usd 'NaN' must be an amount"),
+        ("X0001,Name,timed,PT,,,,,,1e400,", "default_fee_usd '1e400' must be an amount"),  # once broke every report
         ("X0001,Name,timed,PT,,,,,,,,extra", "line 2: more fields than the header has columns"),
         ("X0001,Name,timed,PT,,,,,,,\nX0001,Again,timed,PT,,,,,,,", "line 3: code X0001 appears twice"),
     ],
@@ -211,11 +214,46 @@ def test_an_add_on_is_valid_only_while_its_base_code_is(user_dirs: Path) -> None
 
 def test_the_clinics_fee_table_overrides_default_fees() -> None:
     catalog = load_catalog(include_user=False)
-    priced, problems = catalog.with_fees({"97110": "30.50", "97026": "9", "99999": "1", "97112": "lots", "97140": "-1"})
+    priced, problems = catalog.with_fees({"97110": Decimal("30.50"), "97026": Decimal(9), "99999": Decimal(1)})
     assert priced.get("97110").default_fee == Decimal("30.50") and priced.get("97026").default_fee == Decimal("9")
     assert priced.get("97112").default_fee == Decimal("32.02") and catalog.get("97110").default_fee == Decimal("28.79")
+    assert problems == ["fees for 1 code not in the code catalog, left out: 99999"]
+
+
+def test_a_fee_that_could_break_a_revenue_sum_is_never_applied() -> None:
+    """The settings check amounts; the catalog still refuses any that would make money arithmetic raise."""
+    catalog = load_catalog(include_user=False)
+    fees: dict[str, Any] = {
+        "97112": Decimal("1e400"),
+        "97140": Decimal(-1),
+        "97116": Decimal("NaN"),
+        "97530": "30.00",
+        "97535": MAX_FEE,
+    }
+    priced, problems = catalog.with_fees(fees)
+    assert problems == [f"fees for 97112, 97140, 97116, 97530: not an amount from 0 to {MAX_FEE}, left out"]
+    assert priced.get("97112").default_fee == Decimal("32.02") and priced.get("97535").default_fee == MAX_FEE
+
+
+def test_thousands_of_unknown_fee_codes_give_one_line() -> None:
+    catalog = load_catalog(include_user=False)
+    _, problems = catalog.with_fees({f"X{n:04d}": Decimal(1) for n in range(10_000)})
     assert problems == [
-        "fee for 99999: not in the code catalog",
-        "fee for 97112: 'lots' is not an amount such as 28.79",
-        "fee for 97140: '-1' is not an amount such as 28.79",
+        "fees for 10000 codes not in the code catalog, left out: X0000, X0001, X0002, X0003, X0004 and 9995 more"
     ]
+
+
+def test_an_unreadable_config_folder_is_a_catalog_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """0.1 crashed `units`, `codes` and the window with PermissionError (see also test_local_state)."""
+    real_exists = Path.exists
+    blocked = tmp_path / "locked" / "codes.csv"
+
+    def exists(self: Path, **kw: bool) -> bool:
+        if self == blocked:
+            raise PermissionError(13, "Permission denied")
+        return real_exists(self, **kw)
+
+    monkeypatch.setattr(Path, "exists", exists)
+    with pytest.raises(CatalogError) as caught:
+        load_catalog(blocked)
+    assert caught.value.problems == [f"{blocked}: cannot be read (Permission denied)"]

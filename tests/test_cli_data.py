@@ -278,4 +278,54 @@ def test_week_revenue_uses_the_clinics_fee_table(capsys: pytest.CaptureFixture[s
     (user_dirs / "settings.json").write_text(json.dumps({"fees": {"97530": "50.00", "97999": "1"}}))
     code, out, err = run(capsys, "--db", str(db), "week", "--date", DAY, "--json")
     assert code == 0 and json.loads(out)["totals"]["revenue"] == "265.31"  # 249.92 - 34.61 + 50.00
-    assert "note: fee for 97999: not in the code catalog" in err
+    assert err == "note: fees for 1 code not in the code catalog, left out: 97999\n"
+
+
+def test_week_survives_a_fee_of_1e400(capsys: pytest.CaptureFixture[str], db: Path, user_dirs: Path) -> None:
+    """Decimal('1E+400') is finite, so it once passed and then made `week` raise InvalidOperation."""
+    path = user_dirs / "settings.json"
+    path.write_text(json.dumps({"fees": {"97110": "1e400", "97530": "50.00"}}))
+    code, out, err = run(capsys, "--db", str(db), "week", "--date", DAY, "--json")
+    assert code == 0 and json.loads(out)["totals"]["revenue"] == "265.31"  # 97110 at its default, 97530 at 50.00
+    assert err.count("\n") == 1 and err.startswith(f"note: {path}: fees: 1 entry is not a code with an amount")
+    assert '("97110": "1e400")' in err
+
+
+def test_week_survives_a_settings_file_nested_100000_deep(
+    capsys: pytest.CaptureFixture[str], db: Path, user_dirs: Path
+) -> None:
+    path = user_dirs / "settings.json"
+    path.write_text('{"favorites": ' + "[" * 100_000 + "]" * 100_000 + ', "fees": {"97530": "50.00"}}')
+    code, out, err = run(capsys, "--db", str(db), "week", "--date", DAY, "--json")
+    assert code == 0 and json.loads(out)["totals"]["revenue"] == "265.31"  # the fee beside it is kept
+    assert err == f"note: {path}: favorites: nested more than 8 levels deep; using the default\n"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    code, out, err = run(capsys, "--db", str(db), "week", "--date", DAY, "--json")
+    assert code == 0 and json.loads(out)["totals"]["revenue"] == "249.92"  # the default fees
+    assert err.count("\n") == 1 and err.startswith(f"note: {path}: not a JSON object") and "default settings" in err
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '{"format": "therapytimer-sessions/1", "sessions": [{"patient": "AB", "discipline": "PT", "rule": "cms", '
+            '"date": "2026-11-23", "codes": [{"code": "97110", "minutes": 5, "minutes": 1440}]}]}',
+            'sessions[0].codes[0]: key "minutes" appears twice',
+        ),
+        (
+            json.dumps({"format": "therapytimer-sessions/1", "sessions": [_session(), _session(provider="Dana\x00")]}),
+            "sessions[1].provider: must not contain control or formatting characters",
+        ),
+    ],
+    ids=["repeated key", "NUL in provider"],
+)
+def test_import_refuses_repeated_keys_and_hidden_characters(
+    capsys: pytest.CaptureFixture[str], db: Path, tmp_path: Path, text: str, message: str
+) -> None:
+    """Both were imported before: 1440 minutes where the file also said 5, a NUL in the biller's CSV."""
+    before = sessions_in(db)
+    code, out, err = run(capsys, "--db", str(db), "import", str(_write(tmp_path, "in.json", text)))
+    assert code == 2 and out == ""
+    assert "nothing was imported; 1 problem:" in err and f"  {message}\n" in err
+    assert sessions_in(db) == before

@@ -331,6 +331,166 @@ def test_every_problem_in_the_file_is_reported_at_once_in_file_order() -> None:
     ]
 
 
+# --- keys given twice: JSON readers silently keep the last one ------------------------------------------
+
+
+def session_text(**changes: Any) -> str:
+    """A valid session as JSON text, to splice raw (repeated) keys into."""
+    return json.dumps(good(**changes))
+
+
+def test_a_key_given_twice_in_a_code_entry_is_named() -> None:
+    """`"minutes": 5, "minutes": 1440` imported as 1440 minutes without a word."""
+    text = document(good(), good(), good(codes=[{"code": "97110", "minutes": 5}]))
+    text = text.replace('"minutes": 5}', '"minutes": 5, "minutes": 1440}')
+    assert problems(text) == ['sessions[2].codes[0]: key "minutes" appears twice']
+
+
+def test_a_key_given_twice_in_a_session_is_named_even_with_the_same_value() -> None:
+    twice = session_text()[:-1] + ', "patient": "CD"}'
+    same = session_text()[:-1] + ', "date": "2026-11-23"}'
+    assert problems(f'{{"format": "{FORMAT}", "sessions": [{twice}, {same}]}}') == [
+        'sessions[0]: key "patient" appears twice',
+        'sessions[1]: key "date" appears twice',
+    ]
+
+
+@pytest.mark.parametrize("key", ["format", "sessions"])
+def test_a_top_level_key_given_twice_is_named(key: str) -> None:
+    """A second "sessions" would hide the first list entirely."""
+    first = {"format": f'"{FORMAT}"', "sessions": f"[{session_text(patient='')}]"}[key]
+    text = f'{{"{key}": {first}, "format": "{FORMAT}", "sessions": []}}'
+    assert problems(text) == [f'top level: key "{key}" appears twice']
+
+
+def test_a_top_level_key_given_twice_is_named_beside_a_bad_format_or_sessions() -> None:
+    assert problems(f'{{"format": "{FORMAT}", "format": "other", "sessions": []}}') == [
+        'top level: key "format" appears twice',
+        "format: must be 'therapytimer-sessions/1' (found 'other')",
+    ]
+    assert problems(f'{{"format": "{FORMAT}", "sessions": [], "sessions": 1}}') == [
+        'top level: key "sessions" appears twice',
+        "sessions: must be a list",
+    ]
+
+
+def test_keys_given_twice_anywhere_are_named_with_every_other_problem() -> None:
+    """Inside unknown fields, inside a session that is not an object, three times, written with an escape."""
+    text = (
+        f'{{"format": "{FORMAT}", "extra": {{"a": [{{"b": 1, "b": 2, "b": 3}}]}}, "sessions": ['
+        f'{session_text()[:-1]}, "codes": [{{"code": "97110", "minutes": 5, "min\\u0075tes": 9}}], "visit": 2}}, '
+        '[{"x": 1, "x": 1}], '
+        f'{session_text(rule="x")[:-1]}, "note": "a", "note": "b", "payer": "c", "payer": "d"}}]}}'
+    )
+    assert problems(text) == [
+        'extra.a[0]: key "b" appears 3 times',
+        "extra: unknown field",
+        'sessions[0]: key "codes" appears twice',
+        'sessions[0].codes[0]: key "minutes" appears twice',
+        f"sessions[0].visit: unknown field (fields are {', '.join(sorted(SESSION_KEYS))})",
+        'sessions[1][0]: key "x" appears twice',
+        "sessions[1]: must be an object",
+        'sessions[2]: key "note" appears twice',
+        'sessions[2]: key "payer" appears twice',
+        "sessions[2].rule: must be cms or ama",
+    ]
+
+
+def test_a_key_given_twice_deep_inside_is_named_with_its_whole_place() -> None:
+    depth = 400
+    text = f'{{"format": "{FORMAT}", "sessions": [], "x": ' + '{"y": ' * depth + '{"k": 1, "k": 2}' + "}" * (depth + 1)
+    assert problems(text) == ["x" + ".y" * depth + ': key "k" appears twice', "x: unknown field"]
+
+
+def test_a_key_given_once_is_not_a_repeat_whatever_its_case() -> None:
+    assert problems(document(good(Patient="CD"))) == [
+        f"sessions[0].Patient: unknown field (fields are {', '.join(sorted(SESSION_KEYS))})"
+    ]
+
+
+# --- hidden characters: they change what the biller sees in the CSV -------------------------------------
+
+HIDDEN = {"NUL": "\x00", "RLO": "\u202e", "ZWSP": "\u200b", "ESC": "\x1b", "BOM": "\ufeff", "DEL": "\x7f"}
+HIDDEN_RULE = "must not contain control or formatting characters"
+
+
+@pytest.mark.parametrize("bad", HIDDEN.values(), ids=HIDDEN.keys())
+@pytest.mark.parametrize("field", ["provider", "payer", "id", "note", "patient"])
+def test_control_and_formatting_characters_are_refused_in_every_text_field(field: str, bad: str) -> None:
+    """Refused in the alias before; provider, payer, id and note went into the database and the CSV as given."""
+    assert problems(document(good(**{field: f"Dana{bad}Lee"}))) == [f"sessions[0].{field}: {HIDDEN_RULE}"]
+
+
+@pytest.mark.parametrize("field", ["provider", "payer", "id", "note", "patient"])
+def test_a_lone_surrogate_is_refused_in_every_text_field(field: str) -> None:
+    """JSON may spell half of a character (\\ud800): no UTF-8 file or database can store it."""
+    text = document(good(**{field: "Dana Lee"})).replace("Dana Lee", "Dana\\ud800Lee")
+    assert problems(text) == [f"sessions[0].{field}: {HIDDEN_RULE}"]
+
+
+@pytest.mark.parametrize("bad", ["\n", "\t", "\r\n", "\r"])
+@pytest.mark.parametrize("field", ["provider", "payer", "id"])
+def test_one_line_fields_refuse_line_breaks_and_tabs(field: str, bad: str) -> None:
+    assert problems(document(good(**{field: f"Dana{bad}Lee"}))) == [f"sessions[0].{field}: {HIDDEN_RULE}"]
+
+
+def test_a_note_over_several_lines_is_accepted_with_crlf_as_lf() -> None:
+    note = "Pain 3/10 at start.\r\nHEP reviewed:\n\t- bridges x10\n\t- clamshells x10\n"
+    (session,) = parse_sessions(document(good(note=note)), CATALOG)
+    assert session.note == "Pain 3/10 at start.\nHEP reviewed:\n\t- bridges x10\n\t- clamshells x10\n"
+
+
+@pytest.mark.parametrize("note", ["a\rb", "a\r", "a\x0bb", "a\u2028\x00", "\x1b[2J"])
+def test_a_note_refuses_every_other_control_character(note: str) -> None:
+    assert problems(document(good(note=note))) == [f"sessions[0].note: {HIDDEN_RULE}"]
+
+
+def test_hidden_characters_are_named_with_every_other_problem() -> None:
+    text = document(good(provider="Dana\x00", payer="\u202eMedicare", id="a\u200b"), good(note="\x1b", rule="x"))
+    assert problems(text) == [
+        f"sessions[0].provider: {HIDDEN_RULE}",
+        f"sessions[0].payer: {HIDDEN_RULE}",
+        f"sessions[0].id: {HIDDEN_RULE}",
+        "sessions[1].rule: must be cms or ama",
+        f"sessions[1].note: {HIDDEN_RULE}",
+    ]
+
+
+def test_names_are_spaced_as_typed_in_the_window_and_ids_kept_exactly() -> None:
+    """Provider and payer are trimmed and their spaces collapsed (NFC too), as the window stores them; an id is
+    matched against stored ones, so it is never rewritten."""
+    item = good(id=" clinic  17 ", provider="  Zoe\u0308   Ng,\u00a0PT ", payer=" Aetna  PPO", note=" as  written ")
+    (session,) = parse_sessions(document(item), CATALOG)
+    assert (session.id, session.provider, session.payer, session.note) == (
+        " clinic  17 ",
+        "Zo\u00eb Ng, PT",
+        "Aetna PPO",
+        " as  written ",
+    )
+
+
+def test_a_payer_of_only_spaces_means_no_payer() -> None:
+    (session,) = parse_sessions(document(good(payer="   ")), CATALOG)
+    assert session.payer is None
+
+
+@pytest.mark.parametrize("code", ["971\x0010", "\u202e97110", "97110\u200b", "\x1b97110", "97110\ufeff"])
+def test_a_code_with_hidden_characters_is_not_a_code_and_is_shown_escaped(code: str) -> None:
+    """Only a catalog code is ever stored, and the message shows what was there without letting an escape
+    sequence or a right-to-left override reach the terminal."""
+    (problem,) = code_problems({"code": code, "minutes": 10})
+    shown = repr(code.strip().upper())
+    assert problem == f"sessions[0].codes[0].code: {shown} is not a code (five digits, or a letter and four digits)"
+    assert problem.isprintable()
+
+
+def test_unknown_field_names_are_shown_escaped() -> None:
+    with pytest.raises(ExchangeError) as caught:
+        parse_sessions(document(good(**{"x\x1b[31m": 1})), CATALOG)
+    fields = "codes, date, discipline, id, note, patient, payer, provider, rule"
+    assert caught.value.problems == [f"sessions[0].'x\\x1b[31m': unknown field (fields are {fields})"]
+
+
 # --- derived ids ----------------------------------------------------------------------------------------
 
 

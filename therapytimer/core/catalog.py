@@ -22,13 +22,14 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
 
+from therapytimer.core.words import plural
 from therapytimer.paths import resource_path, user_catalog_path
 
 
@@ -68,6 +69,9 @@ COLUMNS = (
 )
 REQUIRED_COLUMNS = ("code", "short_name", "kind")
 MAX_SHAPE_MINUTES = 480
+# The largest fee accepted: far above any real fee per unit, far below what could make a sum of cents
+# overflow the 28 digits of Decimal arithmetic (which would raise in the middle of a revenue report).
+MAX_FEE = Decimal(100_000)
 BUILTIN_SOURCE = "built-in"
 
 
@@ -184,22 +188,25 @@ class Catalog:
         base = self._base_of.get(spec.code)
         return self._specs[base] if base else spec
 
-    def with_fees(self, fees: dict[str, str]) -> tuple[Catalog, list[str]]:
-        """A copy whose default fees are the clinic's own (code → amount); returns the entries ignored,
-        with why, so a typo in the fee table is reported rather than guessed at."""
-        problems: list[str] = []
+    def with_fees(self, fees: Mapping[str, Decimal]) -> tuple[Catalog, list[str]]:
+        """A copy whose default fees are the clinic's own (code → amount, already checked by the settings);
+        returns one line per kind of entry ignored, so a typo in the fee table is reported, not guessed at."""
         specs = dict(self._specs)
-        for code, text in fees.items():
-            try:
-                fee = Decimal(str(text))
-            except InvalidOperation:
-                fee = Decimal("NaN")
+        unknown: list[str] = []
+        unusable: list[str] = []
+        for code, fee in fees.items():
             if code not in specs:
-                problems.append(f"fee for {code}: not in the code catalog")
-            elif not fee.is_finite() or fee < 0:
-                problems.append(f"fee for {code}: {text!r} is not an amount such as 28.79")
+                unknown.append(code)
+            elif not _usable_fee(fee):  # never let an amount make a revenue sum raise later
+                unusable.append(code)
             else:
                 specs[code] = replace(specs[code], default_fee=fee)
+        problems: list[str] = []
+        if unknown:
+            codes = plural(len(unknown), "code")
+            problems.append(f"fees for {codes} not in the code catalog, left out: {_some(unknown)}")
+        if unusable:
+            problems.append(f"fees for {_some(unusable)}: not an amount from 0 to {MAX_FEE}, left out")
         return Catalog(specs.values()), problems
 
     def search(self, text: str, on: date | None = None) -> list[CodeSpec]:
@@ -210,6 +217,16 @@ class Catalog:
             for s in self._specs.values()
             if (needle in s.code.lower() or needle in s.short_name.lower()) and (on is None or s.valid_on(on))
         ]
+
+
+def _usable_fee(fee: object) -> bool:
+    return isinstance(fee, Decimal) and fee.is_finite() and 0 <= fee <= MAX_FEE
+
+
+def _some(codes: list[str], shown: int = 5) -> str:
+    """A few codes and how many more: one readable line even for thousands."""
+    more = f" and {len(codes) - shown} more" if len(codes) > shown else ""
+    return ", ".join(codes[:shown]) + more
 
 
 def _parse_date(text: str, problems: list[str], where: str) -> date | None:
@@ -266,7 +283,7 @@ def _parse_row(row: dict[str, str], where: str, source: str, problems: list[str]
             fee = Decimal(fee_text)
         except InvalidOperation:
             fee = None
-        if fee is None or not fee.is_finite() or fee < 0:
+        if fee is None or not _usable_fee(fee):
             problems.append(f"{where}: default_fee_usd {fee_text!r} must be an amount such as 28.79")
     if len(problems) > before or kind is None:
         return None
@@ -363,7 +380,11 @@ def load_catalog(user_path: Path | None = None, *, include_user: bool = True) ->
     """The built-in catalog, with the user's catalog file (if present) adding or overriding codes."""
     specs = {s.code: s for s in read_catalog_file(resource_path("codes.csv"), BUILTIN_SOURCE)}
     path = user_path if user_path is not None else user_catalog_path()
-    if include_user and path.exists():
+    try:
+        present = include_user and path.exists()
+    except OSError as exc:  # the config folder cannot be looked into
+        raise CatalogError([f"{path}: cannot be read ({exc.strerror})"]) from None
+    if present:
         for spec in read_catalog_file(path):
             specs[spec.code] = spec
     _check_links(specs)

@@ -1,7 +1,8 @@
 """The `therapytimer-sessions/1` file: sessions recorded elsewhere, and backups of our own.
 
 Import is all or nothing: the whole file is validated first and every problem is reported with its
-place (`sessions[3].codes[1].minutes: ...`). A session without an `id` gets one derived from its
+place (`sessions[3].codes[1].minutes: ...`); a key given twice in one object, which JSON readers settle by
+silently keeping one, is such a problem too. A session without an `id` gets one derived from its
 content, so importing the same file twice adds nothing the second time.
 """
 
@@ -10,14 +11,15 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from therapytimer.core.catalog import Catalog, CodeError, Discipline
+from therapytimer.core.catalog import CODE_PATTERN, Catalog, CodeError, Discipline
 from therapytimer.core.rules import ASSISTANT_MODIFIER, MAX_MINUTES, Rule
-from therapytimer.core.session import NOTE_MAX, PROVIDER_MAX, Session, SessionError, clean_patient
+from therapytimer.core.session import NOTE_MAX, PROVIDER_MAX, Session, SessionError, clean_patient, clean_text
 
 FORMAT = "therapytimer-sessions/1"
 SESSION_KEYS = {"id", "patient", "discipline", "rule", "date", "provider", "payer", "codes", "note"}
@@ -63,21 +65,60 @@ def _minutes(value: Any, where: str, problems: list[str]) -> int | None:
     return value
 
 
-def _encodable(text: str) -> bool:
-    """JSON allows lone surrogates (\\ud800) that no UTF-8 file or database can store."""
+class _Object(dict[str, Any]):
+    """A JSON object as read, remembering the keys the file gave more than once (the last value is kept)."""
+
+    repeated: dict[str, int]
+
+
+def _object(pairs: list[tuple[str, Any]]) -> _Object:
+    obj = _Object(pairs)
+    counts = {} if len(obj) == len(pairs) else Counter(key for key, _ in pairs)
+    obj.repeated = {key: n for key, n in counts.items() if n > 1}
+    return obj
+
+
+def _repeats(obj: _Object, where: str) -> list[str]:
+    return [
+        f"{where}: key {json.dumps(key, ensure_ascii=False)} appears {'twice' if n == 2 else f'{n} times'}"
+        for key, n in obj.repeated.items()
+    ]
+
+
+def _repeated_keys(value: Any, where: str, problems: list[str]) -> None:
+    """Name every key given twice in `value` and in everything inside it, in file order. A loop, not
+    recursion: the reader accepts nesting almost as deep as the recursion limit."""
+    stack = [(value, where)]
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, _Object):
+            problems.extend(_repeats(value, where))
+            stack.extend(reversed([(v, f"{where}.{k}") for k, v in value.items() if isinstance(v, dict | list)]))
+        elif isinstance(value, list):
+            stack.extend(reversed([(v, f"{where}[{i}]") for i, v in enumerate(value) if isinstance(v, dict | list)]))
+
+
+def _clean(value: str, key: str, where: str, limit: int, problems: list[str], *, multiline: bool = False) -> str:
     try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+        return clean_text(value, key, limit, multiline=multiline)
+    except SessionError as exc:
+        problems.append(f"{where}.{key}: {str(exc).removeprefix(key + ' ')}")
+        return ""
 
 
-def _text(item: dict[str, Any], key: str, where: str, limit: int, problems: list[str]) -> str:
+def _shown(key: str) -> str:
+    """A name from the file as it may be printed: escaped unless every character is printable."""
+    return key if key.isprintable() else repr(key)
+
+
+def _text(
+    item: dict[str, Any], key: str, where: str, limit: int, problems: list[str], *, multiline: bool = False
+) -> str:
     value = item.get(key, "")
-    if not isinstance(value, str) or len(value) > limit or not _encodable(value):
+    if not isinstance(value, str) or len(value) > limit:
         problems.append(f"{where}.{key}: must be text of at most {limit} characters")
         return ""
-    return value
+    return _clean(value, key, where, limit, problems, multiline=multiline)
 
 
 def _session(item: Any, where: str, catalog: Catalog, problems: list[str]) -> ImportedSession | None:
@@ -86,7 +127,7 @@ def _session(item: Any, where: str, catalog: Catalog, problems: list[str]) -> Im
         return None
     before = len(problems)
     for key in sorted(set(item) - SESSION_KEYS):
-        problems.append(f"{where}.{key}: unknown field (fields are {', '.join(sorted(SESSION_KEYS))})")
+        problems.append(f"{where}.{_shown(key)}: unknown field (fields are {', '.join(sorted(SESSION_KEYS))})")
     for key in ("patient", "discipline", "rule", "date", "codes"):
         if key not in item:
             problems.append(f"{where}.{key}: required")
@@ -94,7 +135,7 @@ def _session(item: Any, where: str, catalog: Catalog, problems: list[str]) -> Im
     if "patient" in item:
         try:
             given = item["patient"]
-            patient = clean_patient(given if isinstance(given, str) and _encodable(given) else "")
+            patient = clean_patient(given if isinstance(given, str) else "")
         except SessionError as exc:
             problems.append(f"{where}.patient: {str(exc).removeprefix('patient alias ')}")
     discipline = item.get("discipline")
@@ -114,12 +155,12 @@ def _session(item: Any, where: str, catalog: Catalog, problems: list[str]) -> Im
             problems.append(f"{where}.date: must be a date as YYYY-MM-DD")
     provider = _text(item, "provider", where, PROVIDER_MAX, problems)
     payer = _text(item, "payer", where, PROVIDER_MAX, problems) or None
-    note = _text(item, "note", where, NOTE_MAX, problems)
+    note = _text(item, "note", where, NOTE_MAX, problems, multiline=True)
     session_id = item.get("id")
-    if session_id is not None and (
-        not isinstance(session_id, str) or not 1 <= len(session_id) <= ID_MAX or not _encodable(session_id)
-    ):
+    if session_id is not None and (not isinstance(session_id, str) or not 1 <= len(session_id) <= ID_MAX):
         problems.append(f"{where}.id: must be text of 1 to {ID_MAX} characters")
+    elif session_id is not None:  # only checked: an id is matched exactly against stored ones, never rewritten
+        _clean(session_id, "id", where, ID_MAX, problems)
     codes_in = item.get("codes", [])
     codes: list[ImportedCode] = []
     if not isinstance(codes_in, list):
@@ -132,12 +173,15 @@ def _session(item: Any, where: str, catalog: Catalog, problems: list[str]) -> Im
             problems.append(f"{at}: must be an object")
             continue
         for key in sorted(set(entry) - CODE_KEYS):
-            problems.append(f"{at}.{key}: unknown field (fields are code, minutes, assistant_minutes)")
+            problems.append(f"{at}.{_shown(key)}: unknown field (fields are code, minutes, assistant_minutes)")
         code = entry.get("code")
         if not isinstance(code, str):
             problems.append(f'{at}.code: required, as text such as "97110"')
             continue
         code = code.strip().upper()
+        if not CODE_PATTERN.match(code):  # shown escaped: an ESC sequence must not reach the terminal
+            problems.append(f"{at}.code: {code!r} is not a code (five digits, or a letter and four digits)")
+            continue
         try:
             catalog.lookup(code, day) if day else catalog.get(code)
         except CodeError as exc:
@@ -173,22 +217,28 @@ def _session(item: Any, where: str, catalog: Catalog, problems: list[str]) -> Im
 def parse_sessions(text: str, catalog: Catalog) -> list[ImportedSession]:
     """Validate a whole `therapytimer-sessions/1` document; raises ExchangeError listing every problem."""
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_object)
     except json.JSONDecodeError as exc:
         raise ExchangeError([f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"]) from None
     except (ValueError, RecursionError):  # a number of thousands of digits, or nesting thousands deep
         raise ExchangeError(["not valid JSON for TherapyTimer: a number is too long or nesting too deep"]) from None
-    if not isinstance(data, dict):
+    if not isinstance(data, _Object):  # every JSON object is read as one
         raise ExchangeError(['the file must hold one JSON object with "format" and "sessions"'])
+    problems = _repeats(data, "top level")  # with the first problem found, as it may be the cause
+    for key, value in data.items():
+        if key != "sessions":  # a session's are named with its other problems
+            _repeated_keys(value, key, problems)
     if data.get("format") != FORMAT:
-        raise ExchangeError([f"format: must be {FORMAT!r} (found {data.get('format')!r})"])
+        raise ExchangeError([*problems, f"format: must be {FORMAT!r} (found {data.get('format')!r})"])
     sessions = data.get("sessions")
     if not isinstance(sessions, list):
-        raise ExchangeError(["sessions: must be a list"])
-    problems: list[str] = []
+        raise ExchangeError([*problems, "sessions: must be a list"])
     for key in sorted(set(data) - {"format", "sessions"}):
-        problems.append(f"{key}: unknown field")
-    parsed = [_session(item, f"sessions[{i}]", catalog, problems) for i, item in enumerate(sessions)]
+        problems.append(f"{_shown(key)}: unknown field")
+    parsed = []
+    for i, item in enumerate(sessions):
+        _repeated_keys(item, f"sessions[{i}]", problems)
+        parsed.append(_session(item, f"sessions[{i}]", catalog, problems))
     ids: dict[str, int] = {}
     derived: dict[str, int] = {}
     for i, s in enumerate(parsed):

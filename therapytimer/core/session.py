@@ -48,6 +48,16 @@ class SessionError(ValueError):
     """A session action that cannot be done as asked (the message says why)."""
 
 
+HIDDEN_CATEGORIES = ("Cc", "Cf", "Cs")  # control, formatting (bidi overrides, zero-width), lone surrogates
+
+
+def _hidden(text: str, allowed: str = "") -> bool:
+    """Whether `text` holds a control or formatting character other than those `allowed`."""
+    if text.isprintable():  # the common case, at C speed: printable excludes every C category (and Z but space)
+        return False
+    return any(ch not in allowed and unicodedata.category(ch) in HIDDEN_CATEGORIES for ch in text)
+
+
 def clean_patient(alias: str) -> str:
     """Patient alias: initials or a short ID, 1-40 characters after trimming. Nothing else is stored.
 
@@ -57,8 +67,31 @@ def clean_patient(alias: str) -> str:
     text = " ".join(unicodedata.normalize("NFC", alias).split())
     if not 1 <= len(text) <= PATIENT_MAX:
         raise SessionError(f"patient alias must be 1 to {PATIENT_MAX} characters (initials or a short ID)")
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in text):
+    if _hidden(text):
         raise SessionError("patient alias must not contain control or formatting characters")
+    return text
+
+
+def clean_text(value: str, what: str, limit: int, *, multiline: bool = False, required: bool = False) -> str:
+    """Free text such as a clinician's or payer's name (one line) or a note (`multiline`), checked before it is
+    stored; raises SessionError starting with `what` ("note must be at most 2000 characters").
+
+    Control and formatting characters (Unicode categories Cc, Cf, Cs: NUL, escapes, bidi overrides, zero-width
+    spaces, lone surrogates) are refused: they hide or reorder what a biller sees. A note keeps its line feeds and
+    tabs, and a CRLF becomes a line feed; any other control character, a lone CR included, is refused. One line is
+    normalised to NFC, trimmed and its runs of spaces collapsed to one; a note is otherwise kept as written. At most
+    `limit` characters after that; `required` text must also hold something besides spaces.
+    """
+    text = value.replace("\r\n", "\n") if multiline else value
+    subject = f"{what} " if what else ""
+    if _hidden(text, "\n\t" if multiline else ""):
+        raise SessionError(f"{subject}must not contain control or formatting characters")
+    if not multiline:
+        text = " ".join(unicodedata.normalize("NFC", text).split())
+    if required and (not text.strip() or len(text) > limit):
+        raise SessionError(f"{subject}must be 1 to {limit} characters")
+    if len(text) > limit:
+        raise SessionError(f"{subject}must be at most {limit} characters")
     return text
 
 
@@ -93,6 +126,17 @@ class Correction:
     minutes: int
     assistant_minutes: int
     reason: str
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something the audit keeps beside starts, stops and corrections (a clock step, for one)."""
+
+    id: int
+    session_id: str
+    at: datetime
+    kind: str
+    text: str
 
 
 @dataclass(frozen=True)
@@ -137,6 +181,7 @@ class Session:
     codes: tuple[CodeEntry, ...] = ()
     segments: tuple[Segment, ...] = ()
     corrections: tuple[Correction, ...] = field(default=())
+    events: tuple[Event, ...] = ()
 
     def code_time(self, code: str, now: datetime) -> CodeTime:
         """Elapsed time of `code` from the stored segments, after its latest correction if any."""
@@ -170,8 +215,9 @@ class Session:
         return [s for s in self.running() if now - s.start > after]
 
     def history(self) -> list[tuple[datetime, str]]:
-        """Starts, stops and corrections in time order, in words, for the audit view. At the same
-        instant a stop comes first, then a correction, then a start (the order they happen in)."""
+        """Starts, stops, corrections and other events in time order, in words, for the audit view. At
+        the same instant a stop comes first, then a correction or event, then a start (the order they
+        happen in)."""
         events: list[tuple[datetime, int, str]] = []
         for seg in self.segments:
             events.append((seg.start, 2, f"{seg.code} started ({seg.who.value})"))
@@ -180,4 +226,6 @@ class Session:
         for c in self.corrections:
             change = f"{c.old_minutes}+{c.old_assistant_minutes} to {c.minutes}+{c.assistant_minutes}"
             events.append((c.at, 1, f"{c.code} set from {change} min (therapist+assistant): {c.reason}"))
+        for e in self.events:
+            events.append((e.at, 1, e.text))
         return [(when, text) for when, _, text in sorted(events, key=lambda e: (e[0], e[1]))]

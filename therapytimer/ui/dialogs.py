@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
+from typing import NamedTuple
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
@@ -28,7 +30,7 @@ from PySide6.QtWidgets import (
 from therapytimer.core.catalog import Discipline
 from therapytimer.core.rules import MAX_MINUTES, Rule
 from therapytimer.core.session import PATIENT_MAX, Role
-from therapytimer.core.settings import Settings
+from therapytimer.core.settings import CODES_MAX, Settings, WeekStart, parse_code, parse_fee, parse_provider
 
 FEE_ENTRY = re.compile(r"([A-Za-z0-9]{5})\s*=\s*([^\s,;]+)")
 
@@ -48,6 +50,14 @@ def _buttons(dialog: QDialog, ok_text: str = "OK") -> QDialogButtonBox:
     box.accepted.connect(dialog.accept)
     box.rejected.connect(dialog.reject)
     return box
+
+
+class SettingsAnswer(NamedTuple):
+    """What the settings dialog returns: whether it was saved, a payer profile to add, entries left out."""
+
+    accepted: bool
+    payer: tuple[str, Rule] | None = None
+    problems: tuple[str, ...] = ()
 
 
 class NewSessionDialog(QDialog):
@@ -176,14 +186,14 @@ class SettingsDialog(QDialog):
         self.sound = QCheckBox("Short sound when a unit is reached or a timer runs too long")
         self.sound.setChecked(settings.sound)
         self.week_start = QComboBox()
-        self.week_start.addItems(["monday", "sunday"])
+        self.week_start.addItems([w.value for w in WeekStart])
         self.week_start.setCurrentText(settings.week_start)
         self.forgotten = QSpinBox()
         self.forgotten.setRange(5, 24 * 60)
         self.forgotten.setSuffix(" min")
         self.forgotten.setValue(settings.forgotten_minutes)
-        self.favorites = {d: QLineEdit(" ".join(settings.favorites.get(d, []))) for d in ("PT", "OT", "SLP")}
-        self.fees = QLineEdit(" ".join(f"{code}={fee}" for code, fee in sorted(settings.fees.items())))
+        self.favorites = {d.value: QLineEdit(" ".join(settings.favorites.get(d.value, []))) for d in Discipline}
+        self.fees = QLineEdit(" ".join(f"{code}={fee:.2f}" for code, fee in sorted(settings.fees.items())))
         self.fees.setPlaceholderText("your fees for revenue estimates, e.g. 97110=30.00 97112=33.50")
         form = QFormLayout(self)
         form.addRow("Default payer", self.default_payer)
@@ -200,30 +210,74 @@ class SettingsDialog(QDialog):
         form.addRow("Fee table", self.fees)
         form.addRow(_buttons(self, "Save"))
 
-    def apply(self) -> tuple[str, Rule] | None:
-        """Copy the fields into the settings; returns a new payer profile to add, if one was typed."""
+    def apply(self) -> SettingsAnswer:
+        """Copy the fields into the settings; returns a new payer profile to add (if one was typed) and a line per
+        field whose entries were left out. Entries are checked by the same rules the settings file is read with,
+        so what the dialog saves always loads again, and a typo is reported instead of crashing a report."""
         s = self.settings
+        problems: list[str] = []
         s.default_payer = self.default_payer.currentText()
-        s.provider = self.provider.text().strip()
+        try:
+            s.provider = parse_provider(self.provider.text().strip())
+        except ValueError as exc:
+            problems.append(f"Clinician name not changed: it {exc}")
         s.exclusive_timers = self.exclusive.isChecked()
         s.assistants = self.assistants.isChecked()
         s.sound = self.sound.isChecked()
-        s.week_start = self.week_start.currentText()
+        s.week_start = WeekStart(self.week_start.currentText())
         s.forgotten_minutes = self.forgotten.value()
         for discipline, edit in self.favorites.items():
-            s.favorites[discipline] = [c.upper() for c in edit.text().replace(",", " ").split()]
-        s.fees = {code.upper(): amount for code, amount in FEE_ENTRY.findall(self.fees.text())}
+            codes, bad = _codes(edit.text())
+            s.favorites[discipline] = codes[:CODES_MAX]
+            if bad or len(codes) > CODES_MAX:
+                left_out = _some([*bad, *codes[CODES_MAX:]])
+                problems.append(
+                    f"{discipline} favorites left out: {left_out} (codes such as 97110; {CODES_MAX} at most)"
+                )
+        s.fees, bad = _fees(self.fees.text())
+        if bad:
+            problems.append(
+                f"Fee table entries left out: {_some(bad)} (a code and an amount in whole cents, e.g. 97110=30.00)"
+            )
         name = self.new_payer.text().strip()
-        return (name, Rule(self.new_rule.currentText())) if name else None
+        return SettingsAnswer(True, (name, Rule(self.new_rule.currentText())) if name else None, tuple(problems))
 
     @classmethod
-    def ask(
-        cls, parent: QWidget | None, settings: Settings, payers: dict[str, Rule]
-    ) -> tuple[bool, tuple[str, Rule] | None]:
+    def ask(cls, parent: QWidget | None, settings: Settings, payers: dict[str, Rule]) -> SettingsAnswer:
         dialog = cls(parent, settings, payers)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return False, None
-        return True, dialog.apply()
+        return dialog.apply() if dialog.exec() == QDialog.DialogCode.Accepted else SettingsAnswer(False)
+
+
+def _some(words: list[str], shown: int = 3) -> str:
+    """A few of the words, shortened, and how many more: one status line even for a pasted page."""
+    more = f" and {len(words) - shown} more" if len(words) > shown else ""
+    return ", ".join(w if len(w) <= 20 else w[:19] + "…" for w in words[:shown]) + more
+
+
+def _codes(text: str) -> tuple[list[str], list[str]]:
+    """The codes typed in a favorites box, and the words that are not codes."""
+    codes: list[str] = []
+    bad: list[str] = []
+    for word in text.replace(",", " ").split():
+        try:
+            codes.append(parse_code(word.upper()))
+        except ValueError:
+            bad.append(word)
+    return codes, bad
+
+
+def _fees(text: str) -> tuple[dict[str, Decimal], list[str]]:
+    """The fee table typed as "97110=30.00 97112=33.50", and the entries that are not a code and an amount."""
+    fees: dict[str, Decimal] = {}
+    bad: list[str] = []
+    for entry in FEE_ENTRY.finditer(text):
+        code, amount = entry.groups()
+        try:
+            fees[parse_code(code.upper())] = parse_fee(amount)
+        except ValueError:
+            bad.append(entry.group(0))
+    bad += FEE_ENTRY.sub(" ", text).replace(",", " ").replace(";", " ").split()  # words that are no entry at all
+    return fees, bad
 
 
 class AboutDialog(QDialog):
