@@ -101,7 +101,7 @@ def test_only_our_backups_are_restored(store: Store, clock: FakeClock, tmp_path:
     else:
         path = tmp_path
     message = {
-        "text": "damaged",
+        "text": "is not a TherapyTimer backup",
         "other": "is not a TherapyTimer backup",
         "newer": "made by a newer TherapyTimer",
         "folder": "is not a file",

@@ -326,10 +326,20 @@ def test_another_programs_migrations_table_is_not_ours(db_path: Path, clock: Fak
         Store.open(db_path, clock, CATALOG)
 
 
-def test_two_processes_creating_the_database_at_once(db_path: Path, clock: FakeClock) -> None:
+def test_two_processes_creating_the_database_at_once(
+    db_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from therapytimer.core import files
     from therapytimer.storage import database
 
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    db_path.touch()  # the other process created the file between our check and our create
-    database._create_private(db_path)
-    assert Store.open(db_path, clock, CATALOG).payers()
+    real_place = files.place
+
+    def other_process_first(tmp: str, path: Path, *, force: bool) -> None:
+        monkeypatch.setattr(database, "place", real_place)
+        Store.open(path, clock, CATALOG).open_session("XY", Discipline.PT)  # it won the race
+        real_place(tmp, path, force=force)
+
+    monkeypatch.setattr(database, "place", other_process_first)
+    store = Store.open(db_path, clock, CATALOG)
+    assert [s.patient for s in store.open_sessions()] == ["XY"]  # its database is kept, not replaced
+    assert not [p.name for p in db_path.parent.iterdir() if p.name.endswith(".tmp")]  # our temporary file went

@@ -58,7 +58,11 @@ def test_new_database_is_private_and_in_wal_mode(store: Store, db_path: Path) ->
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2
     assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
-    assert [m.name for m in MIGRATIONS.applied(store.db)] == ["0001_initial", "0002_payers_and_day_index"]
+    assert [m.name for m in MIGRATIONS.applied(store.db)] == [
+        "0001_initial",
+        "0002_payers_and_day_index",
+        "0003_events",
+    ]
     assert store.payers() == {"Medicare": Rule.CMS, "Commercial (per-code rule)": Rule.AMA}
 
 
@@ -350,7 +354,7 @@ def test_a_folder_given_as_the_database(tmp_path: Path, clock: FakeClock) -> Non
 def test_a_folder_that_cannot_be_created(tmp_path: Path, clock: FakeClock) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    with pytest.raises(StoreError, match="cannot be created"):
+    with pytest.raises(StoreError, match="part of its folder path is a file"):
         Store.open(blocker / "sub" / "t.db", clock, CATALOG)
 
 
@@ -385,8 +389,129 @@ def test_a_busy_database(store: Store, db_path: Path, clock: FakeClock) -> None:
     assert store.open_session("MT", Discipline.PT).patient == "MT"
 
 
-def test_open_database_on_an_existing_empty_file(tmp_path: Path) -> None:
-    path = tmp_path / "empty.db"
+def test_an_existing_empty_file_is_refused_unless_named_for_a_new_database(tmp_path: Path) -> None:
+    """0.1 turned any empty file into a database; a truncated database must not become an empty day."""
+    path = tmp_path / "folder" / "empty.db"
+    path.parent.mkdir()
     path.write_bytes(b"")
-    db = open_database(path)
+    for create in (False, True):
+        with pytest.raises(StoreError, match=r"holds no TherapyTimer data.*therapytimer init --db"):
+            open_database(path, create=create)
+    assert path.read_bytes() == b"" and sorted(p.name for p in path.parent.iterdir()) == ["empty.db"]
+    db = open_database(path, init=True)
     assert "sessions" in db.table_names()
+
+
+# ---- the wall clock is set while a timer runs ------------------------------------------------------
+
+
+def seconds_of(store: Store, session_id: str, code: str) -> float:
+    t = store.session(session_id).code_time(code, store.clock.now())
+    return t.therapist_seconds + t.assistant_seconds
+
+
+def test_a_clock_set_back_while_a_timer_runs_loses_no_time(store: Store, clock: FakeClock) -> None:
+    """0.1 recorded 0 s instead of 65 s when the clock was set back 10 minutes."""
+    s = store.open_session("MT", Discipline.PT)
+    store.start(s.id, "97110")
+    clock.advance(seconds=30)
+    clock.set_wall(minutes=-10)
+    assert store.check_clock()  # the window's next display tick notices the step
+    clock.advance(seconds=35)
+    store.pause(s.id, "97110")
+    assert seconds_of(store, s.id, "97110") == 65
+    history = [text for _, text in store.session(s.id).history()]
+    assert "The computer's clock was set back 10 min" in " ".join(history)
+    assert any("97110 counted only the time that really passed" in text for text in history)
+
+
+def test_a_clock_jump_forward_is_not_billed(store: Store, clock: FakeClock) -> None:
+    """0.1 recorded 130 min for 10 minutes of treatment and a +2 h jump."""
+    s = store.open_session("MT", Discipline.PT)
+    store.start(s.id, "97110")
+    clock.advance(minutes=4)
+    clock.set_wall(hours=2)
+    clock.advance(minutes=6)
+    store.pause(s.id, "97110")  # an action notices the step too, before it writes
+    assert seconds_of(store, s.id, "97110") == 600
+    assert store.session(s.id).times(clock.now())["97110"].minutes == 10
+
+
+def test_no_step_no_split_and_no_sql(store: Store, clock: FakeClock, db_path: Path) -> None:
+    s = store.open_session("MT", Discipline.PT)
+    store.start(s.id, "97110")
+    statements: list[str] = []
+    store.db.conn.set_trace_callback(statements.append)
+    for _ in range(100):
+        clock.advance(0.25)
+        assert not store.check_clock()
+    store.db.conn.set_trace_callback(None)
+    assert statements == []
+    assert len(store.session(s.id).segments) == 1
+
+
+def test_a_step_splits_only_timers_this_process_saw_running(store: Store, clock: FakeClock, db_path: Path) -> None:
+    """A timer another process started after the step is in the new time already: it is left alone."""
+    s = store.open_session("MT", Discipline.PT)
+    store.running()
+    clock.set_wall(minutes=-30)
+    other = Store.open(db_path, clock, CATALOG)
+    other.start(s.id, "97112")
+    clock.advance(minutes=8)
+    assert not store.check_clock()  # nothing was running here before the step: nothing to split
+    assert seconds_of(store, s.id, "97112") == 480
+    assert [e.kind for e in store.session(s.id).events] == []
+
+
+def test_a_step_noticed_while_the_database_is_busy_is_split_on_the_next_reading(
+    store: Store, clock: FakeClock, db_path: Path
+) -> None:
+    s = store.open_session("MT", Discipline.PT)
+    store.start(s.id, "97110")
+    clock.advance(minutes=2)
+    clock.set_wall(minutes=45)
+    other = sqlite3.connect(db_path)
+    other.execute("BEGIN IMMEDIATE")
+    store.db.conn.execute("PRAGMA busy_timeout = 10")
+    with pytest.raises(StoreError, match="busy"):
+        store.check_clock()
+    other.rollback()
+    other.close()
+    clock.advance(minutes=3)
+    assert store.check_clock()
+    assert seconds_of(store, s.id, "97110") == 300
+
+
+def test_after_a_restart_a_clock_behind_the_start_is_said_and_kept_in_the_history(
+    db_path: Path, clock: FakeClock
+) -> None:
+    first = Store.open(db_path, clock, CATALOG)
+    s = first.open_session("MT", Discipline.PT)
+    first.start(s.id, "97110")
+    first.close()
+    clock.set_wall(minutes=-20)  # set back while the app was closed
+    again = Store.open(db_path, clock, CATALOG)
+    behind = again.clock_behind()
+    assert [seg.code for seg in behind] == ["97110"]
+    assert seconds_of(again, s.id, "97110") == 0  # it counts from its stored start
+    assert any("earlier than 97110's start" in text for _, text in again.session(s.id).history())
+    clock.advance(minutes=25)
+    assert seconds_of(again, s.id, "97110") == 300
+    assert again.clock_behind() == []
+
+
+def test_what_the_window_types_is_checked_as_import_checks_it(store: Store) -> None:
+    """0.1 refused NUL and U+202E in the patient alias only; the clinician, the note and payer names took them."""
+    with pytest.raises(SessionError, match="clinician name must not contain control or formatting characters"):
+        store.open_session("MT", Discipline.PT, provider="Dana\u202eeeL")
+    with pytest.raises(SessionError, match="note must not contain control"):
+        store.open_session("MT", Discipline.PT, note="ok\x00")
+    s = store.open_session("MT", Discipline.PT, provider="  Dana   Lee ", note="line one\r\nline two")
+    assert (s.provider, s.note) == ("Dana Lee", "line one\nline two")
+    with pytest.raises(SessionError, match="note must not contain control"):
+        store.set_note(s.id, "\x1b[2J")
+    with pytest.raises(SessionError, match="payer name must not contain control"):
+        store.set_payer("Aetna\x00", Rule.AMA)
+    with pytest.raises(SessionError, match="payer name must be 1 to 80 characters"):
+        store.set_payer("   ", Rule.AMA)
+    assert "Aetna\x00" not in store.payers() and store.session(s.id).note == "line one\nline two"

@@ -300,13 +300,22 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     restore.add_argument("--yes", action="store_true", help="confirm: replace the current database")
     restore.set_defaults(func=_data_command("cmd_restore"))
 
-    for command in (imp, export, week, backup, restore):
+    init = sub.add_parser(
+        "init",
+        help="make a new, empty database at --db (or the default place)",
+        description="Create a new TherapyTimer database. The file must not exist yet, or be empty (0 bytes): "
+        "no other command turns an existing empty file into a database, so a damaged one is never mistaken "
+        "for an empty day. A file that already is a TherapyTimer database is left as it is.",
+    )
+    init.set_defaults(func=_data_command("cmd_init"))
+
+    for command in (imp, export, week, backup, restore, init):
         command.add_argument("--db", metavar="PATH", help=DB_HELP, default=argparse.SUPPRESS)
 
     gui = sub.add_parser("gui", help="open the window (the same as giving no command)")
     gui.set_defaults(func=lambda _args: _run_gui())
     commands: dict[str, argparse.ArgumentParser] = {"units": units, "codes": codes, "import": imp, "export": export}
-    return parser, commands | {"week": week, "backup": backup, "restore": restore, "gui": gui}
+    return parser, commands | {"week": week, "backup": backup, "restore": restore, "init": init, "gui": gui}
 
 
 def _data_command(name: str) -> Callable[[argparse.Namespace], int]:

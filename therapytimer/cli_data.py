@@ -24,7 +24,7 @@ from therapytimer.core.session import Session
 from therapytimer.core.settings import Settings
 from therapytimer.core.words import plural
 from therapytimer.paths import settings_path
-from therapytimer.storage.database import StoreError, default_db_path
+from therapytimer.storage.database import StoreError, check_location, default_db_path, open_database
 from therapytimer.storage.store import Store
 
 
@@ -32,7 +32,7 @@ def run(name: str, args: argparse.Namespace) -> int:
     """Run a command; storage problems found while reading, and a standard output that cannot be
     written (full disk, closed pipe), end with exit 2 and one clear message, never a traceback."""
     commands = {"cmd_import": cmd_import, "cmd_export": cmd_export, "cmd_week": cmd_week}
-    command = (commands | {"cmd_backup": cmd_backup, "cmd_restore": cmd_restore})[name]
+    command = (commands | {"cmd_backup": cmd_backup, "cmd_restore": cmd_restore, "cmd_init": cmd_init})[name]
     try:
         return command(args)
     except StoreError as exc:
@@ -47,16 +47,11 @@ def _db_path(args: argparse.Namespace) -> Path:
     return Path(args.db) if args.db else default_db_path()
 
 
-def _store(args: argparse.Namespace, catalog: Catalog, *, create: bool = True) -> Store:
-    """Open the database. Reading commands never create one: a mistyped --db must not look like an
-    empty day to a biller."""
-    path = _db_path(args)
-    if not create and not path.exists():
-        raise UsageError(
-            f"therapytimer: there is no database at {path} (nothing recorded yet, or a mistyped --db / THERAPYTIMER_DB)"
-        )
+def _store(args: argparse.Namespace, catalog: Catalog, *, create: bool = False) -> Store:
+    """Open the database. Only commands that record data create one, and only where no file is: a
+    mistyped --db, an empty file or another program's database must not look like an empty day."""
     try:
-        return Store.open(path, SystemClock(), catalog)
+        return Store.open(_db_path(args), SystemClock(), catalog, create=create)
     except StoreError as exc:
         raise UsageError(f"therapytimer: {exc}") from None
 
@@ -85,7 +80,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 2
-    store = _store(args, catalog)
+    store = _store(args, catalog, create=True)
     try:
         added, skipped = store.import_sessions(sessions)
     except StoreError as exc:
@@ -111,7 +106,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     catalog = load_catalog()
     clock = SystemClock()
     day = args.date or clock.today()
-    store = _store(args, catalog, create=False)
+    store = _store(args, catalog)
     out = Path(args.out) if args.out else None
     if out is not None and out.exists() and out.resolve() == store.path.resolve():
         store.close()
@@ -142,16 +137,16 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_week(args: argparse.Namespace) -> int:
-    settings, problem = Settings.load(settings_path())
+    settings, problems = Settings.load(settings_path())
     catalog, fee_problems = load_catalog().with_fees(settings.fees)
-    for note in filter(None, [problem, *fee_problems]):
+    for note in [*problems, *fee_problems]:
         print(f"note: {note}", file=sys.stderr)
     clock = SystemClock()
     try:
         first, last = week_bounds(args.date or clock.today(), args.week_start)
     except ValueError as exc:
         return _fail(f"week: {exc}")
-    store = _store(args, catalog, create=False)
+    store = _store(args, catalog)
     try:
         sessions = store.sessions_between(first, last)
     finally:
@@ -187,7 +182,7 @@ def cmd_week(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    store = _store(args, load_catalog(), create=False)
+    store = _store(args, load_catalog())
     try:
         target = store.backup(Path(args.out), force=args.force)
     finally:
@@ -196,10 +191,22 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    """A new, empty database where the user says: a new file, or an empty one named for it."""
+    path = _db_path(args)
+    try:
+        existed = check_location(path)
+        open_database(path, init=True).conn.close()
+    except StoreError as exc:
+        return _fail(f"init: {exc}")
+    print(f"{'Ready' if existed else 'Created'}: {path} is a TherapyTimer database.")
+    return 0
+
+
 def cmd_restore(args: argparse.Namespace) -> int:
     if not args.yes:
         return _fail("restore: this replaces your database with the backup; add --yes to confirm")
-    store = _store(args, load_catalog(), create=False)
+    store = _store(args, load_catalog())
     try:
         safety = store.restore(Path(args.file))
     finally:

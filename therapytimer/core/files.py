@@ -3,17 +3,99 @@
 Exports and backups hold patient aliases, so they are created readable by the owner only, written to a
 temporary file beside the target and renamed into place, and an existing file is replaced only when
 asked (`force`), and never if it is not a regular file (a device, a folder).
+
+A temporary file's name says it is TherapyTimer's and which process wrote it
+(`.NAME.therapytimer-PID-RANDOM.tmp`), so one left by a killed process is removed the next time a file
+is written in that folder, and never one that a running process is still writing.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
+import time
 from pathlib import Path
+
+TEMP_MARK = "therapytimer"
+TEMP_NAME = re.compile(rf"^\..+\.{TEMP_MARK}-(\d+)-[^.]*\.tmp(-journal|-wal|-shm)?$")
+WINDOWS_STALE_S = 3600.0  # where a process cannot be asked whether it lives, an hour-old temp file is stale
 
 
 class TargetError(Exception):
     """The target cannot be written (the message names it and says what to do)."""
+
+
+def make_private_dirs(folder: Path) -> None:
+    """Create `folder` and any missing parents owner-only (0700), whatever the umask: `mkdir(mode=...)`
+    is masked by it, and `parents=True` ignores `mode` for the parents altogether."""
+    missing: list[Path] = []
+    current = folder
+    while not current.exists():  # the root always exists
+        missing.append(current)
+        current = current.parent
+    for path in reversed(missing):
+        try:
+            path.mkdir(mode=0o700)
+        except FileExistsError:  # another process made it a moment ago
+            continue
+        os.chmod(path, 0o700)
+
+
+def _process_gone(pid: int) -> bool:
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)  # signal 0 only asks; on Windows it would send Ctrl+C, which is why that path differs
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive, but another user's
+        return False
+    return False
+
+
+def stale_temp_files(folder: Path, now: float | None = None) -> list[Path]:
+    """TherapyTimer's temporary files in `folder` whose process is gone (a killed export or backup)."""
+    found: list[Path] = []
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return found
+    for name in names:
+        match = TEMP_NAME.match(name)
+        if not match:
+            continue
+        path = folder / name
+        if os.name == "nt":
+            try:
+                age = (now or time.time()) - path.stat().st_mtime
+            except OSError:
+                continue
+            if age > WINDOWS_STALE_S:
+                found.append(path)
+        elif _process_gone(int(match.group(1))):
+            found.append(path)
+    return found
+
+
+def sweep_temp_files(folder: Path) -> int:
+    """Remove what `stale_temp_files` finds; returns how many went. Never raises: this is tidying."""
+    removed = 0
+    for path in stale_temp_files(folder):
+        try:
+            path.unlink()
+        except OSError:
+            continue
+        removed += 1
+    return removed
+
+
+def new_temp(path: Path) -> str:
+    """An empty owner-only temporary file beside `path`, named as ours (after tidying stale ones)."""
+    sweep_temp_files(path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{TEMP_MARK}-{os.getpid()}-", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    return tmp
 
 
 def temp_beside(path: Path, *, force: bool, example: str) -> str:
@@ -25,11 +107,9 @@ def temp_beside(path: Path, *, force: bool, example: str) -> str:
     if path.exists() and not path.is_file():
         raise TargetError(f"{path} is not a regular file; choose another name")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        return new_temp(path)
     except OSError as exc:
         raise TargetError(f"cannot write in {path.parent} ({exc.strerror}); choose another folder") from None
-    os.close(fd)
-    return tmp
 
 
 def place(tmp: str, path: Path, *, force: bool) -> None:
@@ -51,5 +131,7 @@ def place(tmp: str, path: Path, *, force: bool) -> None:
 
 
 def discard(tmp: str) -> None:
-    if os.path.exists(tmp):
-        os.unlink(tmp)
+    """Remove a temporary file and any journal SQLite left beside it."""
+    for name in (tmp, f"{tmp}-journal", f"{tmp}-wal", f"{tmp}-shm"):
+        if os.path.exists(name):
+            os.unlink(name)

@@ -1,19 +1,28 @@
 """Opening the database file: location, permissions, pragmas, migrations, and clear errors.
 
 One SQLite file holds everything. It is opened in WAL mode with full sync (a commit survives a power
-cut), foreign keys on and a busy timeout; migrations run forward on open. A file that is not ours, is
-damaged, read-only, or on a full disk is never overwritten or "repaired": the error names the file and
-says what to do.
+cut), foreign keys on and a busy timeout; migrations run forward on open. A file that is not ours
+(empty, table-less, another program's), is damaged, read-only, or on a full disk is never overwritten
+or "repaired": the error names the file and says what to do.
+
+A new database is built in a temporary file and linked into place, so a kill or power cut while it is
+made never leaves an empty file behind that would later look like "no sessions". Only a command that
+records data creates one, and only where no file exists; `therapytimer init` turns an empty file the user
+names into a database.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
+import stat
 from pathlib import Path
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
+
+from therapytimer.core.files import discard, make_private_dirs, new_temp, place, sweep_temp_files
 
 DB_ENV = "THERAPYTIMER_DB"
 BUSY_TIMEOUT_S = 5.0
@@ -101,6 +110,23 @@ def _payers(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="0003_events")
+def _events(db: Database) -> None:
+    """What the audit history keeps besides starts, stops and corrections: clock steps, for one."""
+    db.executescript(
+        """
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            session_id TEXT NOT NULL REFERENCES sessions(id),
+            at TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            text TEXT NOT NULL
+        );
+        CREATE INDEX events_session ON events(session_id);
+        """
+    )
+
+
 KNOWN_MIGRATIONS = frozenset(m.name for m in MIGRATIONS._migrations)
 
 
@@ -117,10 +143,24 @@ def inspect_schema(db: Database) -> tuple[str, str | None]:
     return ("newer", unknown[-1]) if unknown else ("ours", None)
 
 
+FULL_BELOW = 16 * 1024 * 1024  # an I/O error with less free space than this is a full disk
+
+
+def _free_bytes(folder: Path) -> int | None:
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return None
+
+
 def explain(exc: sqlite3.Error, path: Path) -> StoreError:
     """Turn SQLite's terse errors into what a clinician or IT person can act on."""
     text = str(exc).lower()
-    if "not a database" in text or "malformed" in text or "corrupt" in text:
+    free = _free_bytes(path.parent) if "i/o" in text else None  # SQLite says "disk I/O error" when a file
+    if "full" in text or (free is not None and free < FULL_BELOW):  # cannot grow on a full disk
+        what = "cannot be written: the disk is full"
+        todo = "Free some disk space and try again; nothing was lost"
+    elif "not a database" in text or "malformed" in text or "corrupt" in text:
         what = "is not a TherapyTimer database, or it is damaged"
         todo = "It was left untouched. Restore a backup, or move it aside to start a new database"
     elif "readonly" in text or "read-only" in text:
@@ -129,9 +169,6 @@ def explain(exc: sqlite3.Error, path: Path) -> StoreError:
     elif "unable to open" in text:
         what = "cannot be opened or its folder cannot be written"
         todo = "Check that the folder exists and is writable, or use --db with another file"
-    elif "full" in text:
-        what = "cannot be written: the disk is full"
-        todo = "Free some disk space and try again; nothing was lost"
     elif "locked" in text or "busy" in text:
         what = "is busy in another program"
         todo = "Close the other TherapyTimer window or command and try again"
@@ -141,55 +178,119 @@ def explain(exc: sqlite3.Error, path: Path) -> StoreError:
     return StoreError(f"{path} {what}. {todo}.")
 
 
-def _create_private(path: Path) -> None:
-    """Create the folder (0700) and an empty database file (0600) readable by the owner only."""
-    folder = path.parent
-    if not folder.exists():
-        folder.mkdir(parents=True, mode=0o700)
-        os.chmod(folder, 0o700)
+def check_location(path: Path) -> bool:
+    """Whether a regular file is at `path` (False: nothing there yet). Anything else that is there, or a
+    folder that cannot be looked into, raises one clear StoreError: SQLite would hang on a FIFO, write
+    through a dangling link, or fail with a traceback."""
     try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    except FileExistsError:  # another TherapyTimer process created it a moment ago
-        return
-    os.close(fd)
-
-
-def open_database(path: Path) -> Database:
-    """Open (creating if new) and migrate the database at `path`; raises StoreError on any problem."""
-    if path.is_dir():
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return False
+    except NotADirectoryError:
+        raise StoreError(
+            f"{path} cannot be a file: part of its folder path is a file. Use --db with another path"
+        ) from None
+    except OSError as exc:
+        raise StoreError(
+            f"{path} cannot be reached ({exc.strerror}). Check the folder's permissions, or use --db"
+        ) from None
+    if stat.S_ISLNK(info.st_mode):
+        try:
+            info = os.stat(path)
+        except FileNotFoundError:
+            target = os.readlink(path)
+            raise StoreError(
+                f"{path} is a link to {target}, which does not exist (a drive that is not connected?). "
+                "Nothing was created; connect it, or use --db with another file"
+            ) from None
+        except OSError as exc:
+            raise StoreError(f"{path} cannot be reached ({exc.strerror}). Check the link, or use --db") from None
+    if stat.S_ISDIR(info.st_mode):
         raise StoreError(f"{path} is a folder, not a database file. Give a file name, e.g. {path / 'therapytimer.db'}")
+    if not stat.S_ISREG(info.st_mode):
+        raise StoreError(f"{path} is not a regular file (a device, pipe or socket). Use --db with a database file")
+    return True
+
+
+def _configure(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+    if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
+        raise sqlite3.OperationalError("unable to open WAL journal")
+    conn.execute("PRAGMA synchronous = FULL")
+
+
+def _migrate(db: Database) -> None:
+    if MIGRATIONS.pending(db):
+        # Under the write lock, and checked again: two processes opening one file migrate it once.
+        db.conn.execute("BEGIN IMMEDIATE")
+        if MIGRATIONS.pending(db):
+            MIGRATIONS.apply(db)
+        db.conn.execute("COMMIT")
+
+
+def _create_new(path: Path) -> None:
+    """Build an empty, migrated database beside `path` and link it into place (never over a file that
+    appeared meanwhile: that is another TherapyTimer process, which made the same thing)."""
     try:
-        if not path.exists():
-            _create_private(path)
+        make_private_dirs(path.parent)
+        tmp = new_temp(path)
     except OSError as exc:
         raise StoreError(f"{path} cannot be created ({exc.strerror}). Check the folder, or use --db") from None
+    try:
+        conn = sqlite3.connect(tmp)
+        try:
+            db = Database(conn, execute_plugins=False)
+            _configure(conn)
+            _migrate(db)
+        finally:
+            conn.close()
+        place(tmp, path, force=False)
+    except FileExistsError:
+        pass
+    except sqlite3.Error as exc:
+        raise explain(exc, path) from None
+    except OSError as exc:
+        raise StoreError(f"{path} cannot be created ({exc.strerror}). Check the folder, or use --db") from None
+    finally:
+        discard(tmp)
+
+
+NOT_OURS = {
+    "empty": "holds no TherapyTimer data (it is empty)",
+    "foreign": "is an SQLite database of another program, not TherapyTimer's",
+}
+
+
+def open_database(path: Path, *, create: bool = False, init: bool = False) -> Database:
+    """Open and migrate the TherapyTimer database at `path`; raises StoreError on any problem.
+
+    `create`: a command that records data may create the file where none exists. `init`: the user named
+    this file for a new database (`therapytimer init`), so an empty one is initialised too. Otherwise a
+    file that is not ours is refused and left byte-for-byte as it was.
+    """
+    if not check_location(path):
+        if not (create or init):
+            raise StoreError(f"there is no database at {path} (nothing recorded yet, or a mistyped --db / {DB_ENV})")
+        _create_new(path)
+    sweep_temp_files(path.parent)
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S)
     try:
         db = Database(conn, execute_plugins=False)
         kind, newest = inspect_schema(db)
-        if kind == "foreign":
-            conn.close()
-            raise StoreError(
-                f"{path} is an SQLite database of another program, not TherapyTimer's. "
-                "It was left untouched; use --db with another file"
-            )
         if kind == "newer":
-            conn.close()
             raise StoreError(
                 f"{path} was written by a newer TherapyTimer (schema {newest}). "
                 "Install the newer version; the file was left untouched"
             )
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-        if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
-            raise sqlite3.OperationalError("unable to open WAL journal")
-        conn.execute("PRAGMA synchronous = FULL")
-        if MIGRATIONS.pending(db):
-            # Under the write lock, and checked again: two processes opening a new file migrate it once.
-            conn.execute("BEGIN IMMEDIATE")
-            if MIGRATIONS.pending(db):
-                MIGRATIONS.apply(db)
-            conn.execute("COMMIT")
+        if kind in NOT_OURS and not (kind == "empty" and init):
+            new = f", or start a new database in it with: therapytimer init --db {path}" if kind == "empty" else ""
+            raise StoreError(f"{path} {NOT_OURS[kind]}. It was left untouched; use --db with your database{new}")
+        _configure(conn)
+        _migrate(db)
+    except StoreError:
+        conn.close()
+        raise
     except sqlite3.Error as exc:
         conn.close()
         raise explain(exc, path) from None

@@ -1,7 +1,14 @@
 """The repository: every user action on sessions, committed before it returns.
 
-Each public method runs in one transaction (`db.atomic()`): when it returns, the change is on disk;
-when it raises, nothing changed. Reads return the plain dataclasses of `therapytimer.core.session`.
+Each public method runs in one transaction: when it returns, the change is on disk; when it raises,
+nothing changed. What an action may do is decided inside its write transaction, from what is stored
+then, so two processes acting at once (the window and a command) never both act on stale state. Reads
+return the plain dataclasses of `therapytimer.core.session`.
+
+Time is read through a `StepWatch`: when the wall clock is set by more than a minute while timers this
+process saw run, they are split at the step (stopped where the steady clock says the old time was,
+resumed at the new time) and the step goes into each session's audit history, so the step itself is
+never counted as treatment.
 """
 
 from __future__ import annotations
@@ -10,14 +17,14 @@ import sqlite3
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
 from therapytimer.core.catalog import Catalog, CodeError, Discipline, Kind
-from therapytimer.core.clock import Clock, from_text, to_text
+from therapytimer.core.clock import Clock, ClockStep, StepWatch, from_text, to_text
 from therapytimer.core.exchange import ImportedSession
 from therapytimer.core.rules import ASSISTANT_MODIFIER, MAX_MINUTES, Rule
 from therapytimer.core.session import (
@@ -25,6 +32,7 @@ from therapytimer.core.session import (
     PROVIDER_MAX,
     CodeEntry,
     Correction,
+    Event,
     Role,
     Segment,
     Session,
@@ -32,6 +40,7 @@ from therapytimer.core.session import (
     State,
     Who,
     clean_patient,
+    clean_text,
 )
 from therapytimer.storage.backup import backup_to, restore_from
 from therapytimer.storage.database import explain, open_database
@@ -48,30 +57,98 @@ class Store:
         self.path = path
         self.clock = clock
         self.catalog = catalog
+        self.watch = StepWatch(clock)
+        self._seen_running: set[int] = set()  # segments this process saw running at its last clock reading
+        self._pending_step: ClockStep | None = None  # noticed, not yet written (the database was busy)
 
     @classmethod
-    def open(cls, path: Path, clock: Clock, catalog: Catalog) -> Store:
-        return cls(open_database(path), path, clock, catalog)
+    def open(cls, path: Path, clock: Clock, catalog: Catalog, *, create: bool = True) -> Store:
+        """Open the database at `path`; with `create` (a face that records data) a missing file is made."""
+        return cls(open_database(path, create=create), path, clock, catalog)
 
     def close(self) -> None:
         self.db.conn.close()
 
     def backup(self, target: Path, *, force: bool = False) -> Path:
         """A consistent copy of the whole database while it is in use (SQLite's online backup)."""
-        return backup_to(self.db.conn, target, force=force)
+        return backup_to(self.db.conn, target, self.path, force=force)
 
     def restore(self, backup: Path) -> Path:
         """Replace the database with `backup` after saving the current one; returns that safety copy."""
-        return restore_from(backup, self.db.conn, self.path, self.clock.now())
+        restored = restore_from(backup, self.db.conn, self.path, self.clock.now())
+        self._seen_running.clear()
+        return restored
+
+    # ---- the clock ------------------------------------------------------------------------------
+
+    def _now(self) -> datetime:
+        """The wall clock now. A step since the last reading splits the timers seen running before it
+        (inside the current write transaction, or a transaction of its own)."""
+        wall, step = self.watch.read()
+        step = self._pending_step or step
+        if step is not None and self._seen_running:
+            if self.db.conn.in_transaction:
+                self._split(self.db, step)
+            else:
+                self._pending_step = step
+                with self._write() as db:
+                    self._split(db, step)
+            self._pending_step = None
+        return wall
+
+    def check_clock(self) -> bool:
+        """Read the clock (a display tick does, no SQL unless it stepped); True if timers were split."""
+        seen = set(self._seen_running)
+        self._now()
+        return self._seen_running != seen
+
+    def _split(self, db: Database, step: ClockStep) -> None:
+        ids = sorted(self._seen_running)
+        marks = ",".join("?" * len(ids))
+        rows = self._read(f"SELECT * FROM segments WHERE ended_at IS NULL AND id IN ({marks}) ORDER BY id", ids)
+        after = to_text(step.after)
+        codes: dict[str, list[str]] = {}
+        for row in rows:
+            end = max(step.before, from_text(row["started_at"]))
+            db.execute("UPDATE segments SET ended_at = ? WHERE id = ?", [to_text(end), row["id"]])
+            self._seen_running.discard(row["id"])
+            new = {"session_id": row["session_id"], "code": row["code"], "who": row["who"], "started_at": after}
+            self._seen_running.add(db.table("segments").insert(new | {"ended_at": None}).last_rowid or 0)
+            codes.setdefault(row["session_id"], []).append(row["code"])
+        for session_id, running in codes.items():
+            text = f"{step.describe()}: {', '.join(running)} counted only the time that really passed"
+            db.table("events").insert({"session_id": session_id, "at": after, "kind": "clock", "text": text})
+
+    def clock_behind(self) -> list[Segment]:
+        """Running timers whose stored start is later than the clock now (it was set back while the app
+        was closed): they count from their stored start, so they show 0 until the clock passes it. Each
+        is noted once in its session's history."""
+        now = self._now()
+        behind = [seg for seg in self.running() if seg.start > now]
+        if behind:
+            with self._write() as db:
+                for seg in behind:
+                    text = (
+                        f"On restart the computer's clock ({now:%Y-%m-%d %H:%M} UTC) was earlier than {seg.code}'s "
+                        f"start ({seg.start:%Y-%m-%d %H:%M} UTC); it counts from that start"
+                    )
+                    db.table("events").insert(
+                        {"session_id": seg.session_id, "at": to_text(now), "kind": "clock", "text": text}
+                    )
+        return behind
 
     @contextmanager
     def _write(self) -> Iterator[Database]:
         """One committed transaction; SQLite errors become StoreErrors that name the file.
 
         BEGIN IMMEDIATE takes the write lock first, so a write by another process (the window and a
-        command at once) makes this one wait (busy timeout) instead of failing halfway.
+        command at once) makes this one wait (busy timeout) instead of failing halfway. Inside another
+        write (an action built on another) it joins that transaction.
         """
         conn = self.db.conn
+        if conn.in_transaction:
+            yield self.db
+            return
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -99,9 +176,7 @@ class Store:
         return {r["name"]: Rule(r["rule"]) for r in self._read("SELECT name, rule FROM payers ORDER BY name")}
 
     def set_payer(self, name: str, rule: Rule) -> None:
-        name = " ".join(name.split())
-        if not 1 <= len(name) <= PROVIDER_MAX:
-            raise SessionError(f"payer name must be 1 to {PROVIDER_MAX} characters")
+        name = clean_text(name, "payer name", PROVIDER_MAX, required=True)
         with self._write() as db:
             db.execute("INSERT OR REPLACE INTO payers (name, rule) VALUES (?, ?)", [name, rule.value])
 
@@ -121,11 +196,8 @@ class Store:
     ) -> Session:
         """Start a session for today (local date) unless `day` is given; the payer profile sets the rule."""
         patient = clean_patient(patient)
-        provider = " ".join(provider.split())
-        if len(provider) > PROVIDER_MAX:
-            raise SessionError(f"clinician name must be at most {PROVIDER_MAX} characters")
-        if len(note) > NOTE_MAX:
-            raise SessionError(f"note must be at most {NOTE_MAX} characters")
+        provider = clean_text(provider, "clinician name", PROVIDER_MAX)
+        note = clean_text(note, "note", NOTE_MAX, multiline=True)
         if rule is None:
             profiles = self.payers()
             if payer not in profiles:
@@ -144,10 +216,9 @@ class Store:
             "note": note,
             "state": State.OPEN.value,
             "origin": "app",
-            "created_at": to_text(self.clock.now()),
         }
         with self._write() as db:
-            db.table("sessions").insert(row)
+            db.table("sessions").insert(row | {"created_at": to_text(self._now())})
         return self.session(session_id)
 
     def session(self, session_id: str) -> Session:
@@ -167,29 +238,30 @@ class Store:
 
     def running(self) -> list[Segment]:
         """Every running segment, across sessions (what a restart must resume)."""
+        self._now()
         rows = self._read("SELECT * FROM segments WHERE ended_at IS NULL ORDER BY id")
+        self._seen_running = {r["id"] for r in rows}
         return [_segment(r) for r in rows]
 
     def set_note(self, session_id: str, note: str) -> Session:
-        if len(note) > NOTE_MAX:
-            raise SessionError(f"note must be at most {NOTE_MAX} characters")
-        self.session(session_id)
+        note = clean_text(note, "note", NOTE_MAX, multiline=True)
         with self._write() as db:
+            self.session(session_id)
             db.execute("UPDATE sessions SET note = ? WHERE id = ?", [note, session_id])
         return self.session(session_id)
 
     def close_session(self, session_id: str) -> Session:
         """Stop the session's running timers and close it."""
-        self.session(session_id)
-        now = to_text(self.clock.now())
         with self._write() as db:
+            self.session(session_id)
+            now = to_text(self._now())
             db.execute("UPDATE segments SET ended_at = ? WHERE session_id = ? AND ended_at IS NULL", [now, session_id])
             db.execute("UPDATE sessions SET state = 'closed', closed_at = ? WHERE id = ?", [now, session_id])
         return self.session(session_id)
 
     def reopen_session(self, session_id: str) -> Session:
-        self.session(session_id)
         with self._write() as db:
+            self.session(session_id)
             db.execute("UPDATE sessions SET state = 'open', closed_at = NULL WHERE id = ?", [session_id])
         return self.session(session_id)
 
@@ -215,6 +287,7 @@ class Store:
             raise SessionError(f"{code} is a timed code: time it with a stopwatch")
 
     def _ensure_code(self, db: Database, session: Session, code: str) -> None:
+        """Add `code` to `session` (as read inside the current write transaction) unless it is there."""
         if any(c.code == code for c in session.codes):
             return
         db.table("session_codes").insert(
@@ -222,38 +295,38 @@ class Store:
                 "session_id": session.id,
                 "code": code,
                 "position": len(session.codes),
-                "added_at": to_text(self.clock.now()),
+                "added_at": to_text(self._now()),
             }
         )
 
     def add_code(self, session_id: str, code: str) -> Session:
         """Add a timed code's stopwatch to the session, stopped."""
-        session = self._open(session_id)
-        self._check_code(session, code, timed=True)
         with self._write() as db:
+            session = self._open(session_id)
+            self._check_code(session, code, timed=True)
             self._ensure_code(db, session, code)
         return self.session(session_id)
 
     def start(self, session_id: str, code: str, who: Who | None = None, *, exclusive: bool = True) -> Session:
         """Start (or resume) a code's stopwatch. With `exclusive` (the default, one-on-one care) every
-        other running stopwatch, in any session, stops at the same instant."""
-        session = self._open(session_id)
-        self._check_code(session, code, timed=True)
-        if who is None:  # resume as whoever was treating last on this code, else by the clinician's role
-            last = [s.who for s in session.segments if s.code == code]
-            who = last[-1] if last else (Who.ASSISTANT if session.role is Role.ASSISTANT else Who.THERAPIST)
-        if who is Who.ASSISTANT:
-            _check_assistant(session)
-        now = to_text(self.clock.now())
-        now_running = any(s.running and s.code == code and s.who is who for s in session.segments)
-        if now_running and not exclusive:
-            return session
+        other running stopwatch, in any session, stops at the same instant. Decided under the write
+        lock: two starts of one code at once (two processes) make one timer."""
         with self._write() as db:
+            session = self._open(session_id)
+            self._check_code(session, code, timed=True)
+            if who is None:  # resume as whoever was treating last on this code, else by the clinician's role
+                last = [s.who for s in session.segments if s.code == code]
+                who = last[-1] if last else (Who.ASSISTANT if session.role is Role.ASSISTANT else Who.THERAPIST)
+            if who is Who.ASSISTANT:
+                _check_assistant(session)
+            now = to_text(self._now())
+            now_running = any(s.running and s.code == code and s.who is who for s in session.segments)
             if now_running:  # already running: one-on-one still means every other timer stops
-                db.execute(
-                    "UPDATE segments SET ended_at = ? WHERE ended_at IS NULL AND NOT (session_id = ? AND code = ?)",
-                    [now, session_id, code],
-                )
+                if exclusive:
+                    db.execute(
+                        "UPDATE segments SET ended_at = ? WHERE ended_at IS NULL AND NOT (session_id = ? AND code = ?)",
+                        [now, session_id, code],
+                    )
             else:
                 self._ensure_code(db, session, code)
                 others = "" if exclusive else " AND session_id = ? AND code = ?"
@@ -261,50 +334,50 @@ class Store:
                     f"UPDATE segments SET ended_at = ? WHERE ended_at IS NULL{others}",
                     [now] if exclusive else [now, session_id, code],
                 )
-                db.table("segments").insert(
-                    {"session_id": session_id, "code": code, "who": Who(who).value, "started_at": now, "ended_at": None}
-                )
+                row = {"session_id": session_id, "code": code, "who": Who(who).value, "started_at": now}
+                db.table("segments").insert(row | {"ended_at": None})
         return self.session(session_id)
 
     def set_who(self, session_id: str, code: str, who: Who) -> Session:
         """Change who is treating on a running stopwatch: the segment ends and a new one begins now."""
-        session = self._open(session_id)
-        if not any(s.running and s.code == code for s in session.segments):
-            raise SessionError(f"{code} is not running")
-        return self.start(session_id, code, who, exclusive=False)
+        with self._write():
+            session = self._open(session_id)
+            if not any(s.running and s.code == code for s in session.segments):
+                raise SessionError(f"{code} is not running")
+            return self.start(session_id, code, who, exclusive=False)
 
     def pause_session(self, session_id: str) -> Session:
         """Stop this session's running stopwatches (other sessions' keep running)."""
-        self.session(session_id)
         with self._write() as db:
+            self.session(session_id)
             db.execute(
                 "UPDATE segments SET ended_at = ? WHERE ended_at IS NULL AND session_id = ?",
-                [to_text(self.clock.now()), session_id],
+                [to_text(self._now()), session_id],
             )
         return self.session(session_id)
 
     def pause(self, session_id: str, code: str) -> Session:
-        self.session(session_id)
         with self._write() as db:
+            self.session(session_id)
             db.execute(
                 "UPDATE segments SET ended_at = ? WHERE ended_at IS NULL AND session_id = ? AND code = ?",
-                [to_text(self.clock.now()), session_id, code],
+                [to_text(self._now()), session_id, code],
             )
         return self.session(session_id)
 
     def pause_all(self) -> int:
         """Stop every running stopwatch; returns how many were running."""
         with self._write() as db:
-            cursor = db.execute("UPDATE segments SET ended_at = ? WHERE ended_at IS NULL", [to_text(self.clock.now())])
+            cursor = db.execute("UPDATE segments SET ended_at = ? WHERE ended_at IS NULL", [to_text(self._now())])
         return int(cursor.rowcount)
 
     def add_service(self, session_id: str, code: str, minutes: int | None = None) -> Session:
         """An untimed service (evaluation, group therapy): one unit; optional minutes count toward
         total treatment time only. Adding it again updates its minutes."""
-        session = self._open(session_id)
-        self._check_code(session, code, timed=False)
         _check_minutes(minutes)
         with self._write() as db:
+            session = self._open(session_id)
+            self._check_code(session, code, timed=False)
             self._ensure_code(db, session, code)
             db.execute(
                 "UPDATE session_codes SET minutes = ? WHERE session_id = ? AND code = ?", [minutes, session_id, code]
@@ -313,28 +386,28 @@ class Store:
 
     def remove_code(self, session_id: str, code: str) -> Session:
         """Remove a code added by mistake; refused once it has timed segments or corrections (kept for audit)."""
-        session = self._open(session_id)
-        if any(s.code == code for s in session.segments) or any(c.code == code for c in session.corrections):
-            raise SessionError(f"{code} has recorded time; set its minutes to 0 with a reason instead")
         with self._write() as db:
+            session = self._open(session_id)
+            if any(s.code == code for s in session.segments) or any(c.code == code for c in session.corrections):
+                raise SessionError(f"{code} has recorded time; set its minutes to 0 with a reason instead")
             db.execute("DELETE FROM session_codes WHERE session_id = ? AND code = ?", [session_id, code])
         return self.session(session_id)
 
     def correct(self, session_id: str, code: str, minutes: int, assistant_minutes: int = 0, *, reason: str) -> Session:
         """Set a code's minutes by hand (the timer was forgotten). The reason is required; the old and
         new values go to the audit log; the segments stay as they were."""
-        session = self._open(session_id)
         reason = reason.strip()
         if not reason:
             raise SessionError("a correction needs a reason (for the audit log)")
         _check_minutes(minutes)
         _check_minutes(assistant_minutes)
-        if assistant_minutes:
-            _check_assistant(session)
-        self._check_code(session, code, timed=True)
-        now = self.clock.now()
-        old = session.code_time(code, now)
         with self._write() as db:
+            session = self._open(session_id)
+            if assistant_minutes:
+                _check_assistant(session)
+            self._check_code(session, code, timed=True)
+            now = self._now()
+            old = session.code_time(code, now)
             self._ensure_code(db, session, code)
             db.table("corrections").insert(
                 {
@@ -356,8 +429,8 @@ class Store:
         """Store validated sessions in one transaction; an id already stored is skipped.
         Returns (added, skipped)."""
         ids = [s.id for s in sessions]
-        now = to_text(self.clock.now())
-        with self._write() as db:  # the ids are checked under the write lock: two imports at once add once
+        with self._write() as db:
+            now = to_text(self._now())  # the ids are checked under the write lock: two imports at once add once
             existing: set[str] = set()
             for i in range(0, len(ids), CHUNK):
                 part = ids[i : i + CHUNK]
@@ -405,6 +478,7 @@ class Store:
     # ---- loading --------------------------------------------------------------------------------
 
     def _load(self, where: str, params: Sequence[Any]) -> list[Session]:
+        self._now()  # a clock step is handled before what is read becomes what this process saw
         rows = self._read(f"SELECT * FROM sessions WHERE {where} ORDER BY date, created_at, id", params)
         if not rows:
             return []
@@ -412,6 +486,7 @@ class Store:
         codes: dict[str, list[CodeEntry]] = {i: [] for i in ids}
         segments: dict[str, list[Segment]] = {i: [] for i in ids}
         corrections: dict[str, list[Correction]] = {i: [] for i in ids}
+        events: dict[str, list[Event]] = {i: [] for i in ids}
         for i in range(0, len(ids), CHUNK):
             part = ids[i : i + CHUNK]
             marks = ",".join("?" * len(part))
@@ -419,6 +494,14 @@ class Store:
                 codes[r["session_id"]].append(CodeEntry(r["code"], r["minutes"], r["assistant_minutes"]))
             for r in self._read(f"SELECT * FROM segments WHERE session_id IN ({marks}) ORDER BY id", part):
                 segments[r["session_id"]].append(_segment(r))
+                if r["ended_at"] is None:
+                    self._seen_running.add(r["id"])
+                else:
+                    self._seen_running.discard(r["id"])
+            for r in self._read(f"SELECT * FROM events WHERE session_id IN ({marks}) ORDER BY id", part):
+                events[r["session_id"]].append(
+                    Event(r["id"], r["session_id"], from_text(r["at"]), r["kind"], r["text"])
+                )
             for r in self._read(f"SELECT * FROM corrections WHERE session_id IN ({marks}) ORDER BY id", part):
                 corrections[r["session_id"]].append(
                     Correction(
@@ -449,6 +532,7 @@ class Store:
                 codes=tuple(codes[r["id"]]),
                 segments=tuple(segments[r["id"]]),
                 corrections=tuple(corrections[r["id"]]),
+                events=tuple(events[r["id"]]),
             )
             for r in rows
         ]

@@ -50,7 +50,7 @@ from therapytimer.ui.widgets import table_view
 if TYPE_CHECKING:
     from therapytimer.core.rules import Rule
     from therapytimer.ui.day_view import DayView
-    from therapytimer.ui.dialogs import NewSession
+    from therapytimer.ui.dialogs import NewSession, SettingsAnswer
     from therapytimer.ui.mini import MiniWindow
     from therapytimer.ui.week_view import WeekView
 
@@ -92,9 +92,7 @@ class MainWindow(QMainWindow):
             _ask_new_session
         )
         self.ask_text: Callable[..., bool] = _ask_text
-        self.ask_settings: Callable[
-            [QWidget | None, Settings, dict[str, Rule]], tuple[bool, tuple[str, Rule] | None]
-        ] = _ask_settings
+        self.ask_settings: Callable[[QWidget | None, Settings, dict[str, Rule]], SettingsAnswer] = _ask_settings
         self.ask_import_path: Callable[[QWidget], Path | None] = choose_import_path
         self.ask_backup_path: Callable[[QWidget, Path], Path | None] = choose_backup_path
         self.ask_confirm: Callable[[QWidget, str, str], bool] = confirm
@@ -298,7 +296,16 @@ class MainWindow(QMainWindow):
         for session_id, count in by_session.items():
             s = self.store.session(session_id)
             parts.append(f"{plural(count, 'running timer')} for {s.patient} ({s.discipline.value})")
-        self.banner_text.setText("Recovered " + "; ".join(parts) + ". They go on with the right time.")
+        text = "Recovered " + "; ".join(parts) + ". They go on with the right time."
+        behind = self.store.clock_behind()
+        if behind:
+            first = min(seg.start for seg in behind).astimezone().strftime("%H:%M")
+            text = (
+                "Recovered " + "; ".join(parts) + f". The computer's clock is earlier than when they started "
+                f"({first}): they count from that start, so they show 0:00 until then. Check the clock, and "
+                "correct the minutes with Set minutes… if needed."
+            )
+        self.banner_text.setText(text)
         self.banner.show()
 
     def new_session(self) -> Session | None:
@@ -314,7 +321,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(str(exc), 10000)
             self.panel.error.setText(str(exc))
             return None
-        self.settings.last_discipline = answer.discipline.value
+        self.settings.last_discipline = answer.discipline
         self.settings.default_payer = answer.payer
         self.save_settings(self.settings)
         self.panel.set_session(session.id)
@@ -418,24 +425,26 @@ class MainWindow(QMainWindow):
         return True
 
     def edit_settings(self) -> bool:
-        accepted, payer = self.ask_settings(self, self.settings, self.store.payers())
-        if not accepted:
+        answer = self.ask_settings(self, self.settings, self.store.payers())
+        if not answer.accepted:
             return False
-        if payer is not None:
+        problems = list(answer.problems)  # entries the dialog left out; shown together, none hides another
+        if answer.payer is not None:
             try:
-                self.store.set_payer(*payer)
+                self.store.set_payer(*answer.payer)
             except (SessionError, StoreError) as exc:
-                self.statusBar().showMessage(str(exc), 10000)
+                problems.append(str(exc))
         self.save_settings(self.settings)
-        catalog, problems = self.base_catalog.with_fees(self.settings.fees)
-        if problems:
-            self.statusBar().showMessage("; ".join(problems), 15000)
+        catalog, fee_problems = self.base_catalog.with_fees(self.settings.fees)
+        problems += fee_problems
         for holder in (self, self.panel, self._day, self._week, self.store):
             if holder is not None:
                 holder.catalog = catalog
         unknown = sorted({c for codes in self.settings.favorites.values() for c in codes if c not in catalog})
         if unknown:
-            self.statusBar().showMessage(f"Favorites not in the code catalog, left out: {', '.join(unknown)}", 15000)
+            problems.append(f"Favorites not in the code catalog, left out: {', '.join(unknown)}")
+        if problems:
+            self.statusBar().showMessage("; ".join(problems), 15000)
         self.panel.set_session(self.panel.session.id if self.panel.session else None)
         self.panel.rebuild_cards()
         if self._week is not None:
@@ -453,6 +462,18 @@ class MainWindow(QMainWindow):
             self.ticker.stop()
 
     def tick(self) -> None:
+        try:
+            stepped = self.store.check_clock()  # no SQL unless the computer's clock was just set
+        except StoreError as exc:
+            self.statusBar().showMessage(str(exc), 10000)
+            stepped = False
+        if stepped:
+            self.panel.reload()
+            self.banner_text.setText(
+                "The computer's clock was just set. The running timers count only the time that really passed "
+                "(see Session → History…)."
+            )
+            self.banner.show()
         self.panel.tick()
         if self._mini is not None and self._mini.isVisible():
             self._mini.show_view(self.panel.view)
@@ -506,9 +527,7 @@ def _ask_text(parent: QWidget | None, title: str, text: str, ok_text: str = "OK"
     return TextDialog.ask(parent, title, text, ok_text, copy=copy)
 
 
-def _ask_settings(
-    parent: QWidget | None, settings: Settings, payers: dict[str, Rule]
-) -> tuple[bool, tuple[str, Rule] | None]:
+def _ask_settings(parent: QWidget | None, settings: Settings, payers: dict[str, Rule]) -> SettingsAnswer:
     from therapytimer.ui.dialogs import SettingsDialog
 
     return SettingsDialog.ask(parent, settings, payers)
