@@ -29,6 +29,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
 
+from therapytimer.core.errors import TherapyTimerError
 from therapytimer.core.words import plural
 from therapytimer.paths import resource_path, user_catalog_path
 
@@ -134,7 +135,7 @@ class CodeSpec:
         return f"timed, first {self.first_minutes} min, then each {self.each_minutes} min{extra}"
 
 
-class CatalogError(ValueError):
+class CatalogError(TherapyTimerError, ValueError):
     """A catalog file has problems; `problems` lists each one with its file and line."""
 
     def __init__(self, problems: list[str]) -> None:
@@ -142,7 +143,7 @@ class CatalogError(ValueError):
         self.problems = problems
 
 
-class CodeError(ValueError):
+class CodeError(TherapyTimerError, ValueError):
     """A code is not in the catalog, or not valid on the date of service."""
 
 

@@ -18,6 +18,7 @@ from datetime import date, datetime
 from typing import Any
 
 from therapytimer.core.catalog import CODE_PATTERN, Catalog, CodeError, Discipline
+from therapytimer.core.errors import TherapyTimerError
 from therapytimer.core.rules import ASSISTANT_MODIFIER, MAX_MINUTES, Rule
 from therapytimer.core.session import NOTE_MAX, PROVIDER_MAX, Session, SessionError, clean_patient, clean_text
 
@@ -28,7 +29,7 @@ ID_MAX = 100
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-class ExchangeError(ValueError):
+class ExchangeError(TherapyTimerError, ValueError):
     """The file cannot be imported; `problems` lists every one with its place."""
 
     def __init__(self, problems: list[str]) -> None:

@@ -14,6 +14,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from therapytimer.core.errors import Hint, TherapyTimerError
 from therapytimer.core.files import TargetError, discard, place, temp_beside
 from therapytimer.core.reports import DayBill
 
@@ -35,8 +36,8 @@ HEADER = (
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-class ExportError(Exception):
-    """The export could not be written (message names the file and what to do)."""
+class ExportError(TherapyTimerError):
+    """The export could not be written (the message names the file and why)."""
 
 
 def safe_cell(value: str) -> str:
@@ -90,7 +91,7 @@ def write_atomic(path: Path, data: bytes, *, force: bool = False) -> None:
     try:
         tmp = temp_beside(path, force=force, example="therapytimer-day.csv")
     except TargetError as exc:
-        raise ExportError(str(exc)) from None
+        raise ExportError(str(exc), exc.hint, exc.subject) from None
     try:
         with open(tmp, "wb") as handle:
             handle.write(data)
@@ -99,7 +100,7 @@ def write_atomic(path: Path, data: bytes, *, force: bool = False) -> None:
         place(tmp, path, force=force)
     except FileExistsError:
         discard(tmp)
-        raise ExportError(f"{path} already exists; choose another name or add --force to replace it") from None
+        raise ExportError(f"{path} already exists", Hint.FORCE, str(path)) from None
     except OSError as exc:
         discard(tmp)
         raise ExportError(f"cannot write {path} ({exc.strerror}); nothing was written") from None

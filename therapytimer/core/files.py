@@ -17,13 +17,15 @@ import tempfile
 import time
 from pathlib import Path
 
+from therapytimer.core.errors import Hint, TherapyTimerError
+
 TEMP_MARK = "therapytimer"
 TEMP_NAME = re.compile(rf"^\..+\.{TEMP_MARK}-(\d+)-[^.]*\.tmp(-journal|-wal|-shm)?$")
 WINDOWS_STALE_S = 3600.0  # where a process cannot be asked whether it lives, an hour-old temp file is stale
 
 
-class TargetError(Exception):
-    """The target cannot be written (the message names it and says what to do)."""
+class TargetError(TherapyTimerError):
+    """The target cannot be written (the message names it and why)."""
 
 
 def make_private_dirs(folder: Path) -> None:
@@ -103,7 +105,7 @@ def temp_beside(path: Path, *, force: bool, example: str) -> str:
     if path.is_dir():
         raise TargetError(f"{path} is a folder; give a file name such as {path / example}")
     if path.exists() and not force:
-        raise TargetError(f"{path} already exists; choose another name or add --force to replace it")
+        raise TargetError(f"{path} already exists", Hint.FORCE, str(path))
     if path.exists() and not path.is_file():
         raise TargetError(f"{path} is not a regular file; choose another name")
     try:

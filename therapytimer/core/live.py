@@ -65,13 +65,7 @@ class LiveView:
 
 def same_bill(session: Session, day_sessions: Sequence[Session]) -> list[Session]:
     """The sessions billed together with `session` (itself included, as given)."""
-    others = [
-        s
-        for s in day_sessions
-        if s.id != session.id
-        and (s.date, s.patient, s.discipline, s.rule)
-        == (session.date, session.patient, session.discipline, session.rule)
-    ]
+    others = [s for s in day_sessions if s.id != session.id and s.bill_key == session.bill_key]
     return [*others, session]
 
 

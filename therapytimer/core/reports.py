@@ -14,11 +14,11 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from therapytimer.core.catalog import Catalog, Discipline
-from therapytimer.core.rules import Rule, Service, UnitResult, compute
-from therapytimer.core.session import Session
+from therapytimer.core.rules import ASSISTANT_MODIFIER, Rule, RuleInputError, Service, UnitResult, compute
+from therapytimer.core.session import BillKey, Session
 
 ASSISTANT_PAYMENT = Decimal("0.85")  # Medicare pays CQ/CO units at 85 % since 2022
-ASSISTANT_MODIFIERS = {"CQ", "CO"}
+ASSISTANT_MODIFIERS = set(ASSISTANT_MODIFIER.values())  # CQ, CO: from the one table in rules
 
 
 @dataclass(frozen=True)
@@ -53,9 +53,9 @@ def day_services(sessions: Iterable[Session], catalog: Catalog, now: datetime) -
 
 def bill_day(sessions: Iterable[Session], catalog: Catalog, now: datetime) -> list[DayBill]:
     """Billing per (date, patient, discipline, rule), in a stable order."""
-    groups: dict[tuple[date, str, Discipline, Rule], list[Session]] = {}
+    groups: dict[BillKey, list[Session]] = {}
     for s in sessions:
-        groups.setdefault((s.date, s.patient, s.discipline, s.rule), []).append(s)
+        groups.setdefault(s.bill_key, []).append(s)
     bills = []
     for key in sorted(groups, key=lambda k: (k[0], k[1].casefold(), k[1], k[2].value, k[3].value)):
         day, patient, discipline, rule = key
@@ -187,7 +187,7 @@ def week_bounds(day: date, week_start: str = "monday") -> tuple[date, date]:
         start = day - timedelta(days=offset)
         return start, start + timedelta(days=6)
     except OverflowError:
-        raise ValueError(f"the week of {day.isoformat()} runs past the calendar's first or last day") from None
+        raise RuleInputError(f"the week of {day.isoformat()} runs past the calendar's first or last day") from None
 
 
 def week_report(sessions: Sequence[Session], catalog: Catalog, now: datetime, start: date, end: date) -> WeekReport:

@@ -23,6 +23,7 @@ from typing import Any
 
 from therapytimer.core.assistant import AssistantSplit, split_timed, split_untimed
 from therapytimer.core.catalog import POOL_UNIT_MINUTES, Catalog, CodeSpec, Discipline, Kind
+from therapytimer.core.errors import Hint, TherapyTimerError
 from therapytimer.core.words import plural
 
 MAX_MINUTES = 1440  # the most a user may enter for one code (a day); the ladder itself has no cap
@@ -46,7 +47,7 @@ class Rule(StrEnum):
 ASSISTANT_MODIFIER = {Discipline.PT: "CQ", Discipline.OT: "CO"}
 
 
-class RuleInputError(ValueError):
+class RuleInputError(TherapyTimerError, ValueError):
     """The services given cannot be billed as stated (message says which and why)."""
 
 
@@ -307,10 +308,11 @@ def compute(
     for entry in merged.values():
         if entry.assistant and mod is None:
             raise RuleInputError(
-                f"{entry.spec.code}: assistant minutes need --discipline PT (CQ) or OT (CO); "
+                f"{entry.spec.code}: assistant minutes need the discipline PT (CQ) or OT (CO); "
                 "SLP has no assistant modifier"
                 if discipline
-                else f"{entry.spec.code}: assistant minutes need a discipline: PT (CQ) or OT (CO)"
+                else f"{entry.spec.code}: assistant minutes need a discipline: PT (CQ) or OT (CO)",
+                Hint.DISCIPLINE,
             )
     prefer = [catalog.base_of(catalog.get(c)).code if c in catalog else c for c in prefer]  # 97130 → 97129
     rank = tie_rank(prefer)
@@ -370,7 +372,7 @@ def compute(
     if not discipline and not shared:
         warnings.append(
             "these codes belong to different disciplines; PT, OT and SLP are pooled and billed separately: "
-            "bill each discipline on its own (give --discipline)"
+            "bill each discipline on its own (name the discipline)"
         )
     ties = (tie,) if tie else ()
     for t in ties:

@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from therapytimer.core.catalog import Discipline
+from therapytimer.core.errors import TherapyTimerError
 from therapytimer.core.rules import Rule, whole_minutes
 
 PATIENT_MAX = 40
@@ -44,7 +45,7 @@ class State(StrEnum):
     CLOSED = "closed"
 
 
-class SessionError(ValueError):
+class SessionError(TherapyTimerError, ValueError):
     """A session action that cannot be done as asked (the message says why)."""
 
 
@@ -165,6 +166,9 @@ class CodeTime:
         return whole_minutes(self.assistant_seconds)
 
 
+BillKey = tuple[date, str, Discipline, Rule]  # date of service, patient, discipline, payer rule
+
+
 @dataclass(frozen=True)
 class Session:
     id: str
@@ -182,6 +186,12 @@ class Session:
     segments: tuple[Segment, ...] = ()
     corrections: tuple[Correction, ...] = field(default=())
     events: tuple[Event, ...] = ()
+
+    @property
+    def bill_key(self) -> BillKey:
+        """What bills together: a patient's sessions of one discipline and rule on one date of service
+        (Medicare pools the day, not the visit). The one place this is decided."""
+        return (self.date, self.patient, self.discipline, self.rule)
 
     def code_time(self, code: str, now: datetime) -> CodeTime:
         """Elapsed time of `code` from the stored segments, after its latest correction if any."""

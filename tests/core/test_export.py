@@ -239,8 +239,9 @@ def test_write_to_a_relative_name_uses_the_current_folder(out: Path, monkeypatch
 def test_an_existing_file_is_never_replaced_without_force(out: Path) -> None:
     path = out / "day.csv"
     path.write_bytes(b"yesterday")
-    with pytest.raises(ExportError, match=r"day\.csv already exists; choose another name or add --force"):
+    with pytest.raises(ExportError, match=r"day\.csv already exists$") as caught:
         write_atomic(path, b"today")
+    assert caught.value.hint == "force" and caught.value.subject == str(path)  # each face says how to replace it
     assert path.read_bytes() == b"yesterday"
     assert leftovers(out) == []
 
