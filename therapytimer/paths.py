@@ -1,4 +1,4 @@
-"""Where TherapyTimer's files live: bundled resources and the user's config folder.
+"""Where TherapyTimer's files live: bundled resources, the user's config, data and log folders.
 
 Resources are plain files (no compiled qrc). They are found, in order, inside a PyInstaller bundle,
 inside an installed wheel (`therapytimer/resources/`, put there at build time) or in a source
@@ -13,6 +13,8 @@ from pathlib import Path
 
 APP_NAME = "therapytimer"
 CONFIG_DIR_ENV = "THERAPYTIMER_CONFIG_DIR"
+DB_ENV = "THERAPYTIMER_DB"
+LOG_DIR_ENV = "THERAPYTIMER_LOG_DIR"
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -55,3 +57,20 @@ def settings_path() -> Path:
 def user_catalog_path() -> Path:
     """The optional catalog file a user edits to add codes (for example CPT 2027) without a release."""
     return config_dir() / "codes.csv"
+
+
+def default_db_path() -> Path:
+    """The platform's user data folder (`--db` and `THERAPYTIMER_DB` are the context's to apply)."""
+    from platformdirs import user_data_path
+
+    return user_data_path(APP_NAME) / "therapytimer.db"  # as 0.1 had it: on Windows ...\therapytimer\therapytimer
+
+
+def log_dir() -> Path:
+    """Where the log a clinic can send lives; `THERAPYTIMER_LOG_DIR` overrides it."""
+    override = os.environ.get(LOG_DIR_ENV)
+    if override:
+        return Path(override)
+    from platformdirs import user_log_path
+
+    return user_log_path(APP_NAME, appauthor=False)

@@ -24,7 +24,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.benchmarks.history import generate
 from therapytimer.core.catalog import load_catalog
-from therapytimer.core.clock import FakeClock
 from therapytimer.core.exchange import dump_sessions
 from therapytimer.core.export import rows, to_csv
 from therapytimer.core.reports import bill_day, week_bounds, week_report
@@ -59,13 +58,13 @@ def main() -> int:
     counts = generate(big)
     print(f"generated {counts} in {time.perf_counter() - start:.1f} s ({big.stat().st_size / 2**20:.0f} MiB)")
     generate(month, days=30)  # the same recent weeks, without the nine years and eleven months before them
-    open_database(empty).conn.close()
+    open_database(empty, create=True).conn.close()
     catalog = load_catalog(include_user=False)
     now = datetime(2026, 11, 27, 18, 0, tzinfo=UTC)
     first, last = week_bounds(DAY)
     results: dict[str, float] = {}
     for name, db in (("empty", empty), ("1-month", month), ("10-year", big)):
-        store = Store.open(db, FakeClock(now), catalog)
+        store = Store.open(db)
 
         def week_query(store: Store = store) -> object:
             return store.sessions_between(first, last)
@@ -91,7 +90,7 @@ def main() -> int:
         store.close()
         results[f"CLI week ({name})"] = median_ms(cli(db, "week", "--date", DAY.isoformat(), "--json"), runs)
         results[f"CLI export ({name})"] = median_ms(cli(db, "export", "--date", DAY.isoformat()), runs)
-    store = Store.open(big, FakeClock(now), catalog)
+    store = Store.open(big)
     all_sessions = store.sessions_between(date(2000, 1, 1), date(2100, 1, 1))
     store.close()
     doc = dump_sessions(all_sessions[:40_000], now)

@@ -26,7 +26,7 @@ def generate(
 ) -> dict[str, int]:
     """Fill a new database at `path`; returns the row counts."""
     rng = random.Random(seed)
-    db = open_database(path)
+    db = open_database(path, create=True)
     conn = db.conn
     sessions: list[tuple[str, ...]] = []
     codes: list[tuple[str, str, int, int | None, int | None, str]] = []

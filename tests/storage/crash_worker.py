@@ -1,10 +1,11 @@
 """A process that uses timers as fast as it can, for the SIGKILL test (tests/test_crash.py).
 
-    python -m tests.crash_worker DB_PATH ACK_PATH SEED
+    python -m tests.storage.crash_worker DB_PATH ACK_PATH SEED
 
-After every action returns it appends one line to ACK_PATH: the store's state as the UI would show it
-("acknowledged"). The test kills this process at a random moment and checks that the database still
-holds everything in the last complete line.
+After every action returns it appends one line to ACK_PATH: the state as the timers use cases returned it,
+which is what the window shows ("acknowledged"), and prints one line to standard output (the first one,
+"ready", before any action). The test kills this process after a random number of them and checks that
+the database still holds everything in the last complete acknowledged line.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from therapytimer.core.catalog import Discipline, load_catalog
+from tests.helpers import open_workspace
+from therapytimer.core.catalog import Discipline
 from therapytimer.core.clock import SystemClock, to_text
 from therapytimer.core.session import Session, SessionError, Who
-from therapytimer.storage.store import Store
 
 TIMED = ("97110", "97112", "97140", "97530")
 
@@ -40,12 +41,13 @@ def main() -> int:
     db_path, ack_path, seed = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
     rng = random.Random(seed)
     clock = SystemClock()
-    store = Store.open(db_path, clock, load_catalog(include_user=False))
+    store = open_workspace(db_path, clock).timers
     ack = os.open(ack_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
 
     def acknowledge() -> None:
         state = {"at": to_text(clock.now()), "sessions": snapshot(store.sessions_on(clock.today()))}
         os.write(ack, (json.dumps(state) + "\n").encode())
+        print("ack", flush=True)
 
     acknowledge()
     while True:
@@ -65,7 +67,7 @@ def main() -> int:
             elif roll < 0.97:
                 store.add_service(rng.choice(open_ids), "97150", rng.randrange(30))
             else:
-                store.close_session(rng.choice(open_ids))
+                store.close(rng.choice(open_ids))
         except SessionError:
             continue
         acknowledge()

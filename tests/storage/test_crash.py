@@ -9,21 +9,19 @@ import random
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import REPO
-from tests.crash_worker import snapshot
-from tests.helpers import CATALOG
+from tests.storage.crash_worker import snapshot
 from therapytimer.core.clock import SystemClock, from_text
 from therapytimer.storage.store import Store
 
 KILLS = 25
 
-pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals")]
 
 
 def _last_ack(path: Path) -> dict[str, Any] | None:
@@ -59,19 +57,22 @@ def test_sigkill_loses_nothing_acknowledged(tmp_path: Path) -> None:
     for kill in range(KILLS):
         ack_path = tmp_path / f"ack-{kill}.jsonl"
         worker = subprocess.Popen(
-            [sys.executable, "-m", "tests.crash_worker", str(db), str(ack_path), str(kill)],
+            [sys.executable, "-m", "tests.storage.crash_worker", str(db), str(ack_path), str(kill)],
             cwd=REPO,
             env=env,
+            stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
-        time.sleep(rng.uniform(0.3, 0.9))
+        assert worker.stdout is not None
+        for _ in range(rng.randint(1, 150)):  # its own signal: one line per acknowledged action, "ready" first
+            worker.stdout.readline()
         worker.send_signal(signal.SIGKILL)
         _, err = worker.communicate()
         assert worker.returncode == -signal.SIGKILL, err.decode()
         acked = _last_ack(ack_path)
         assert acked is not None, "the worker acknowledged nothing; give it more time"
         clock = SystemClock()
-        store = Store.open(db, clock, CATALOG)
+        store = Store.open(db)
         try:
             sessions = store.sessions_on(clock.today())
             _check(acked, snapshot(sessions))

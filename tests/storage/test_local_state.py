@@ -22,13 +22,14 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
-from tests.helpers import CATALOG
+from tests.helpers import open_workspace
 from therapytimer.cli import main
 from therapytimer.core.catalog import Discipline
 from therapytimer.core.clock import FakeClock, SystemClock
 from therapytimer.core.exchange import ImportedCode, ImportedSession
 from therapytimer.core.files import TEMP_MARK, make_private_dirs
 from therapytimer.core.rules import Rule
+from therapytimer.services.workspace import Workspace
 from therapytimer.storage.database import StoreError
 from therapytimer.storage.store import Store
 
@@ -51,11 +52,11 @@ def clock() -> FakeClock:
 def live(tmp_path: Path, clock: FakeClock) -> Iterator[Path]:
     """A database with one PT session on the day, closed again so commands can open it."""
     path = tmp_path / "live" / "therapytimer.db"
-    store = Store.open(path, clock, CATALOG)
-    s = store.open_session("MT", Discipline.PT)
-    store.start(s.id, "97110")
+    store = open_workspace(path, clock)
+    s = store.timers.open_session("MT", Discipline.PT)
+    store.timers.start(s.id, "97110")
     clock.advance(minutes=23)
-    store.close_session(s.id)
+    store.timers.close(s.id)
     store.close()
     yield path
 
@@ -161,7 +162,7 @@ def test_creating_commands_never_write_through_a_dangling_link(tmp_path: Path, c
     link = tmp_path / "x.db"
     link.symlink_to(tmp_path / "gone" / "x.db")
     with pytest.raises(StoreError, match="does not exist"):
-        Store.open(link, clock, CATALOG, create=True)
+        Store.open(link, create=True)
     assert link.is_symlink() and not (tmp_path / "gone").exists()
 
 
@@ -181,14 +182,14 @@ def test_backup_onto_the_live_database_is_refused_by_every_name(
     live: Path, capsys: pytest.CaptureFixture[str], clock: FakeClock
 ) -> None:
     """0.1 said "Backed up" and the database was malformed after some use."""
-    store = Store.open(live, clock, CATALOG)  # the window is open: -wal and -shm exist
+    store = open_workspace(live, clock)  # the window is open: -wal and -shm exist
     for target in live_names(live):
         with pytest.raises(StoreError, match="is your database itself"):
-            store.backup(target, force=True)
+            store.records.backup(target, force=True)
         code, _, err = run(capsys, "--db", str(live), "backup", "--out", str(target), "--force")
         assert code == 2 and "is your database itself" in err
-    assert store.db.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    assert len(store.sessions_on(date(2026, 11, 23))) == 1
+    assert store._store.db.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert len(store.timers.sessions_on(date(2026, 11, 23))) == 1
     store.close()
 
 
@@ -201,8 +202,8 @@ def damage(path: Path) -> None:
     path.write_bytes(bytes(data))
 
 
-def big_backup(store: Store, target: Path) -> Path:
-    store.import_sessions(
+def big_backup(store: Workspace, target: Path) -> Path:
+    store._store.import_sessions(
         [
             ImportedSession(
                 f"s{i}",
@@ -215,16 +216,17 @@ def big_backup(store: Store, target: Path) -> Path:
                 "x" * 900,
             )
             for i in range(120)
-        ]
+        ],
+        START,
     )
-    return store.backup(target)
+    return store.records.backup(target)
 
 
 def test_a_damaged_backup_is_refused_and_the_live_database_is_unchanged(
     live: Path, tmp_path: Path, clock: FakeClock, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """0.1 said "Restored" and the live database was then damaged."""
-    maker = Store.open(tmp_path / "maker.db", clock, CATALOG)
+    maker = open_workspace(tmp_path / "maker.db", clock)
     backup = big_backup(maker, tmp_path / "backup.db")
     maker.close()
     damage(backup)
@@ -241,9 +243,9 @@ def test_restores_always_say_where_the_safety_copy_is_even_twice_in_a_second(
     live: Path, tmp_path: Path, clock: FakeClock, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """0.1 advised "--force" (which restore does not have) for a second restore in the same second."""
-    store = Store.open(live, clock, CATALOG)
-    backup = store.backup(tmp_path / "b.db")
-    first, second = store.restore(backup), store.restore(backup)
+    store = open_workspace(live, clock)
+    backup = store.records.backup(tmp_path / "b.db")
+    first, second = store.records.restore(backup), store.records.restore(backup)
     assert first != second and first.exists() and second.exists()
     assert second.name == first.name.replace(".db", "-2.db")
     store.close()
@@ -257,16 +259,16 @@ def test_restores_always_say_where_the_safety_copy_is_even_twice_in_a_second(
         raise sqlite3.OperationalError("disk I/O error")
 
     monkeypatch.setattr(backup_module, "open_database", broken)  # the last step fails
-    store = Store.open(live, clock, CATALOG)
+    store = open_workspace(live, clock)
     with pytest.raises(StoreError, match=r"restoring .* failed .*your data as it was is saved in .*before-restore"):
-        store.restore(backup)
+        store.records.restore(backup)
     store.close()
 
 
 def test_restore_refuses_the_live_database_itself(live: Path, clock: FakeClock) -> None:
-    store = Store.open(live, clock, CATALOG)
+    store = open_workspace(live, clock)
     with pytest.raises(StoreError, match="is your database itself"):
-        store.restore(live)
+        store.records.restore(live)
     store.close()
 
 
@@ -292,8 +294,9 @@ def test_a_killed_backups_temporary_files_are_cleaned_on_the_next_run(
     assert sorted(p.name for p in out.iterdir()) == sorted(["copy.db", alive.name, unrelated.name])
 
 
+@pytest.mark.slow
 def test_a_real_backup_killed_midway_leaves_nothing_after_the_next_one(live: Path, tmp_path: Path) -> None:
-    store = Store.open(live, SystemClock(), CATALOG)
+    store = open_workspace(live, SystemClock())
     big_backup(store, tmp_path / "first.db")
     store.close()
     out = tmp_path / "usb"
@@ -345,20 +348,21 @@ def fill(folder: Path) -> None:
             pass
 
 
+@pytest.mark.slow
 def test_a_full_disk_is_named_as_such(tiny_disk: Path, clock: FakeClock, capsys: pytest.CaptureFixture[str]) -> None:
     """0.1 said "disk I/O error ... restore a backup" for a database on a full disk."""
     path = tiny_disk / "therapytimer.db"
-    store = Store.open(path, clock, CATALOG)
-    s = store.open_session("MT", Discipline.PT)
+    store = open_workspace(path, clock)
+    s = store.timers.open_session("MT", Discipline.PT)
     store.close()
     fill(tiny_disk)
     with pytest.raises(StoreError, match=r"the disk is full\. Free some disk space and try again; nothing was lost"):
-        Store.open(path, clock, CATALOG).start(s.id, "97110")
+        open_workspace(path, clock, create=False).timers.start(s.id, "97110")
     code, _, err = run(capsys, "--db", str(path), "week", "--date", DAY)
     assert code == 2 and "the disk is full" in err and "restore a backup" not in err
     (tiny_disk / "filler").unlink()
-    store = Store.open(path, clock, CATALOG)
-    assert store.start(s.id, "97110").running()  # space freed: it works again, nothing was lost
+    store = open_workspace(path, clock, create=False)
+    assert store.timers.start(s.id, "97110").running()  # space freed: it works again, nothing was lost
 
 
 # ---- two processes, one file -----------------------------------------------------------------------
@@ -368,8 +372,8 @@ import sys, time
 from pathlib import Path
 from therapytimer.core.catalog import load_catalog
 from therapytimer.core.clock import SystemClock
-from therapytimer.storage.store import Store
-store = Store.open(Path(sys.argv[1]), SystemClock(), load_catalog(include_user=False))
+from tests.helpers import open_workspace
+store = open_workspace(Path(sys.argv[1]), SystemClock()).timers
 go = float(sys.argv[3])
 while time.time() < go:
     pass
@@ -381,12 +385,13 @@ except Exception as exc:
 """
 
 
+@pytest.mark.slow
 def test_two_processes_starting_the_same_new_code_at_once_make_one_timer(tmp_path: Path) -> None:
     """0.1: "UNIQUE constraint failed ... restore a backup" in 60 of 120 races."""
     import time
 
     path = tmp_path / "race.db"
-    store = Store.open(path, SystemClock(), CATALOG)
+    store = open_workspace(path, SystemClock()).timers
     env = dict(os.environ, PYTHONPATH=str(REPO))
     for _ in range(12):
         s = store.open_session("MT", Discipline.PT)
@@ -399,6 +404,7 @@ def test_two_processes_starting_the_same_new_code_at_once_make_one_timer(tmp_pat
         ]
         answers = [r.communicate(timeout=60)[0].strip() for r in racers]
         assert answers == ["ok", "ok"]
+        store.forget()  # read what the racers stored
         again = store.session(s.id)
         assert [c.code for c in again.codes] == ["97110"] and len(again.running()) == 1
         store.pause_all()
@@ -411,8 +417,8 @@ def test_folders_it_creates_are_owner_only_whatever_the_umask(tmp_path: Path, cl
     """0.1 made ~/.local, ~/.local/share and ~/.config 0777 at umask 000."""
     old = os.umask(0)
     try:
-        store = Store.open(tmp_path / "home" / ".local" / "share" / "therapytimer" / "t.db", clock, CATALOG)
-        store.restore(store.backup(tmp_path / "b.db"))
+        store = open_workspace(tmp_path / "home" / ".local" / "share" / "therapytimer" / "t.db", clock)
+        store.records.restore(store.records.backup(tmp_path / "b.db"))
         make_private_dirs(tmp_path / "home" / ".config" / "therapytimer")
     finally:
         os.umask(old)
@@ -422,6 +428,7 @@ def test_folders_it_creates_are_owner_only_whatever_the_umask(tmp_path: Path, cl
     store.close()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "geteuid"), reason="POSIX users")
 def test_an_unreadable_config_folder_is_a_clear_line_not_a_traceback(tmp_path: Path) -> None:
     """0.1 crashed `units` and `codes` with a traceback. Run as another user, since root reads anything."""

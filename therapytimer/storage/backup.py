@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 from sqlite_utils import Database
 
+from therapytimer.core.errors import Hint
 from therapytimer.core.files import TargetError, discard, make_private_dirs, new_temp, place, temp_beside
 from therapytimer.storage.database import BUSY_TIMEOUT_S, StoreError, explain, inspect_schema, open_database
 
@@ -49,7 +51,7 @@ def backup_to(source: sqlite3.Connection, target: Path, db_path: Path, *, force:
     try:
         tmp = temp_beside(target, force=force, example="therapytimer-backup.db")
     except TargetError as exc:
-        raise StoreError(str(exc)) from None
+        raise StoreError(str(exc), exc.hint, exc.subject) from None
     try:
         copy = sqlite3.connect(tmp)
         try:
@@ -61,7 +63,7 @@ def backup_to(source: sqlite3.Connection, target: Path, db_path: Path, *, force:
     except sqlite3.Error as exc:
         raise explain(exc, target) from None
     except FileExistsError:
-        raise StoreError(f"{target} already exists; choose another name or add --force to replace it") from None
+        raise StoreError(f"{target} already exists", Hint.FORCE, str(target)) from None
     except OSError as exc:
         raise StoreError(f"cannot write {target} ({exc.strerror}); nothing was written") from None
     finally:
@@ -109,12 +111,20 @@ def safety_copy_path(db_path: Path, now: datetime) -> Path:
     return candidate
 
 
-def restore_from(backup: Path, live: sqlite3.Connection, db_path: Path, now: datetime) -> Path:
+def restore_from(
+    backup: Path,
+    live: sqlite3.Connection,
+    db_path: Path,
+    now: datetime,
+    before: Callable[[], object] = lambda: None,
+) -> Path:
     """Make the live database equal to `backup`, after saving the current one; returns the safety copy.
 
     The backup is first copied beside the database and the copy is checked, so what is checked is
-    exactly what is restored; the live file is replaced with SQLite's backup API, inside its own locking,
-    so it is never half-written; migrations then bring an older backup forward.
+    exactly what is restored. Only then does `before` run (the use case pauses every timer there: a
+    refused backup changes nothing), the current data is saved, and the live file is replaced with
+    SQLite's backup API, inside its own locking, so it is never half-written; migrations then bring an
+    older backup forward.
     """
     if is_live_file(backup, db_path):
         raise StoreError(f"{backup} is your database itself; choose a backup file")
@@ -138,6 +148,7 @@ def restore_from(backup: Path, live: sqlite3.Connection, db_path: Path, now: dat
                 raise StoreError(f"{backup} is not a TherapyTimer backup; nothing was restored") from None
             raise explain(exc, backup) from None
         check_backup(Path(checked), backup)
+        before()
         safety = safety_copy_path(db_path, now)
         try:
             make_private_dirs(safety.parent)

@@ -7,8 +7,8 @@ or "repaired": the error names the file and says what to do.
 
 A new database is built in a temporary file and linked into place, so a kill or power cut while it is
 made never leaves an empty file behind that would later look like "no sessions". Only a command that
-records data creates one, and only where no file exists; `therapytimer init` turns an empty file the user
-names into a database.
+records data creates one, and only where no file exists; one the user names for a new database
+(`init=True`) may also be an empty file.
 """
 
 from __future__ import annotations
@@ -22,25 +22,15 @@ from pathlib import Path
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from therapytimer.core.errors import Hint, TherapyTimerError
 from therapytimer.core.files import discard, make_private_dirs, new_temp, place, sweep_temp_files
 
-DB_ENV = "THERAPYTIMER_DB"
 BUSY_TIMEOUT_S = 5.0
 MIGRATIONS = Migrations("therapytimer")
 
 
-class StoreError(Exception):
-    """A storage problem explained for the user: which file, what happened, what to do."""
-
-
-def default_db_path() -> Path:
-    """`THERAPYTIMER_DB`, else the platform's user data folder."""
-    override = os.environ.get(DB_ENV)
-    if override:
-        return Path(override)
-    from platformdirs import user_data_path
-
-    return user_data_path("therapytimer") / "therapytimer.db"
+class StoreError(TherapyTimerError):
+    """A storage problem explained for the user: which file and what happened."""
 
 
 @MIGRATIONS(name="0001_initial")
@@ -157,6 +147,7 @@ def explain(exc: sqlite3.Error, path: Path) -> StoreError:
     """Turn SQLite's terse errors into what a clinician or IT person can act on."""
     text = str(exc).lower()
     free = _free_bytes(path.parent) if "i/o" in text else None  # SQLite says "disk I/O error" when a file
+    hint = None
     if "full" in text or (free is not None and free < FULL_BELOW):  # cannot grow on a full disk
         what = "cannot be written: the disk is full"
         todo = "Free some disk space and try again; nothing was lost"
@@ -164,18 +155,23 @@ def explain(exc: sqlite3.Error, path: Path) -> StoreError:
         what = "is not a TherapyTimer database, or it is damaged"
         todo = "It was left untouched. Restore a backup, or move it aside to start a new database"
     elif "readonly" in text or "read-only" in text:
-        what = "is read-only"
-        todo = "Give your user write permission on the file and its folder, or use --db with another file"
+        what, hint = "is read-only", Hint.OTHER_FILE
+        todo = "Give your user write permission on the file and its folder"
     elif "unable to open" in text:
-        what = "cannot be opened or its folder cannot be written"
-        todo = "Check that the folder exists and is writable, or use --db with another file"
+        what, hint = "cannot be opened or its folder cannot be written", Hint.OTHER_FILE
+        todo = "Check that the folder exists and is writable"
     elif "locked" in text or "busy" in text:
         what = "is busy in another program"
         todo = "Close the other TherapyTimer window or command and try again"
     else:
         what = f"gave an error ({exc})"
         todo = "Nothing was changed. Try again; if it persists, restore a backup"
-    return StoreError(f"{path} {what}. {todo}.")
+    return StoreError(f"{path} {what}. {todo}.", hint, str(path))
+
+
+def _unusable(path: Path, why: str) -> StoreError:
+    """This path cannot hold the database: another one is needed (the face says how to name it)."""
+    return StoreError(f"{path} {why}", Hint.OTHER_FILE, str(path))
 
 
 def check_location(path: Path) -> bool:
@@ -187,28 +183,22 @@ def check_location(path: Path) -> bool:
     except FileNotFoundError:
         return False
     except NotADirectoryError:
-        raise StoreError(
-            f"{path} cannot be a file: part of its folder path is a file. Use --db with another path"
-        ) from None
+        raise _unusable(path, "cannot be a file: part of its folder path is a file") from None
     except OSError as exc:
-        raise StoreError(
-            f"{path} cannot be reached ({exc.strerror}). Check the folder's permissions, or use --db"
-        ) from None
+        raise _unusable(path, f"cannot be reached ({exc.strerror}); check the folder's permissions") from None
     if stat.S_ISLNK(info.st_mode):
         try:
             info = os.stat(path)
         except FileNotFoundError:
             target = os.readlink(path)
-            raise StoreError(
-                f"{path} is a link to {target}, which does not exist (a drive that is not connected?). "
-                "Nothing was created; connect it, or use --db with another file"
-            ) from None
+            why = f"is a link to {target}, which does not exist (a drive that is not connected?); nothing was created"
+            raise _unusable(path, why) from None
         except OSError as exc:
-            raise StoreError(f"{path} cannot be reached ({exc.strerror}). Check the link, or use --db") from None
+            raise _unusable(path, f"cannot be reached ({exc.strerror}); check the link") from None
     if stat.S_ISDIR(info.st_mode):
-        raise StoreError(f"{path} is a folder, not a database file. Give a file name, e.g. {path / 'therapytimer.db'}")
+        raise _unusable(path, f"is a folder, not a database file (give a file name, e.g. {path / 'therapytimer.db'})")
     if not stat.S_ISREG(info.st_mode):
-        raise StoreError(f"{path} is not a regular file (a device, pipe or socket). Use --db with a database file")
+        raise _unusable(path, "is not a regular file (a device, pipe or socket)")
     return True
 
 
@@ -236,7 +226,7 @@ def _create_new(path: Path) -> None:
         make_private_dirs(path.parent)
         tmp = new_temp(path)
     except OSError as exc:
-        raise StoreError(f"{path} cannot be created ({exc.strerror}). Check the folder, or use --db") from None
+        raise _unusable(path, f"cannot be created ({exc.strerror}); check the folder") from None
     try:
         conn = sqlite3.connect(tmp)
         try:
@@ -251,7 +241,7 @@ def _create_new(path: Path) -> None:
     except sqlite3.Error as exc:
         raise explain(exc, path) from None
     except OSError as exc:
-        raise StoreError(f"{path} cannot be created ({exc.strerror}). Check the folder, or use --db") from None
+        raise _unusable(path, f"cannot be created ({exc.strerror}); check the folder") from None
     finally:
         discard(tmp)
 
@@ -266,12 +256,16 @@ def open_database(path: Path, *, create: bool = False, init: bool = False) -> Da
     """Open and migrate the TherapyTimer database at `path`; raises StoreError on any problem.
 
     `create`: a command that records data may create the file where none exists. `init`: the user named
-    this file for a new database (`therapytimer init`), so an empty one is initialised too. Otherwise a
+    this file for a new database, so an empty one is initialised too. Otherwise a
     file that is not ours is refused and left byte-for-byte as it was.
     """
     if not check_location(path):
         if not (create or init):
-            raise StoreError(f"there is no database at {path} (nothing recorded yet, or a mistyped --db / {DB_ENV})")
+            raise StoreError(
+                f"there is no database at {path} (nothing recorded yet, or a mistyped file name)",
+                Hint.OTHER_FILE,
+                str(path),
+            )
         _create_new(path)
     sweep_temp_files(path.parent)
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S)
@@ -284,8 +278,8 @@ def open_database(path: Path, *, create: bool = False, init: bool = False) -> Da
                 "Install the newer version; the file was left untouched"
             )
         if kind in NOT_OURS and not (kind == "empty" and init):
-            new = f", or start a new database in it with: therapytimer init --db {path}" if kind == "empty" else ""
-            raise StoreError(f"{path} {NOT_OURS[kind]}. It was left untouched; use --db with your database{new}")
+            hint = Hint.INIT if kind == "empty" else Hint.OTHER_FILE
+            raise StoreError(f"{path} {NOT_OURS[kind]}. It was left untouched", hint, str(path))
         _configure(conn)
         _migrate(db)
     except StoreError:
