@@ -1,4 +1,4 @@
-"""Small helpers shared by the engine and CLI tests."""
+"""Small helpers shared by the tests: billing a day, keyed units, old-schema files, a workspace."""
 
 from __future__ import annotations
 
@@ -8,7 +8,12 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from therapytimer.core.catalog import Catalog, Discipline, load_catalog
+from therapytimer.core.clock import Clock
 from therapytimer.core.rules import Rule, Service, UnitResult, compute
+from therapytimer.core.settings import Settings
+from therapytimer.services.context import Context
+from therapytimer.services.preferences import Preferences
+from therapytimer.services.workspace import Workspace
 from therapytimer.storage.database import MIGRATIONS
 
 CATALOG = load_catalog(include_user=False)
@@ -61,3 +66,11 @@ def first_schema_database(path: Path, session_id: str, day: str) -> Database:
         }
     )
     return db
+
+
+def open_workspace(path: Path, clock: Clock, *, settings: Settings | None = None, create: bool = True) -> Workspace:
+    """A workspace on the database at `path` with the built-in catalog and `settings` (defaults), as the
+    faces open one; settings changes are saved beside the database."""
+    prefs = Preferences(settings or Settings(), CATALOG, path.parent / "settings.json")
+    context = Context(path, prefs, clock, path.parent / "log")
+    return Workspace.open(context, create=create)

@@ -1,4 +1,4 @@
-"""Robustness of the store, import, export and week: inputs and situations found in review, and tricky
+"""Robustness of the timers, import, export and week: inputs and situations found in review, and tricky
 behaviour pinned (every one of the first group once ended in a traceback or a failed write)."""
 
 from __future__ import annotations
@@ -14,15 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import CATALOG
+from tests.helpers import open_workspace
 from therapytimer.cli import main
 from therapytimer.core.catalog import Discipline
 from therapytimer.core.clock import FakeClock
-from therapytimer.core.exchange import ImportedCode, ImportedSession
-from therapytimer.core.rules import Rule
 from therapytimer.core.session import SessionError, Who
+from therapytimer.services.timers import Timers
+from therapytimer.services.workspace import Workspace
 from therapytimer.storage.database import StoreError
-from therapytimer.storage.store import Store
 
 START = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 FORMAT = "therapytimer-sessions/1"
@@ -39,10 +38,15 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(db_path: Path, clock: FakeClock) -> Iterator[Store]:
-    opened = Store.open(db_path, clock, CATALOG)
+def workspace(db_path: Path, clock: FakeClock) -> Iterator[Workspace]:
+    opened = open_workspace(db_path, clock)
     yield opened
     opened.close()
+
+
+@pytest.fixture
+def timers(workspace: Workspace) -> Timers:
+    return workspace.timers
 
 
 def snapshot(path: Path) -> list[str]:
@@ -56,17 +60,17 @@ def snapshot(path: Path) -> list[str]:
 
 def seeded(path: Path) -> Path:
     """A database holding one closed PT session (so 'unchanged' is about real rows)."""
-    store = Store.open(path, FakeClock(START), CATALOG)
-    session = store.open_session("MT", Discipline.PT)
-    store.correct(session.id, "97110", 23, reason="paper sheet")
-    store.close_session(session.id)
-    store.close()
+    workspace = open_workspace(path, FakeClock(START))
+    session = workspace.timers.open_session("MT", Discipline.PT)
+    workspace.timers.correct(session.id, "97110", 23, reason="paper sheet")
+    workspace.timers.close(session.id)
+    workspace.close()
     return path
 
 
-def minutes(store: Store, session_id: str) -> dict[str, tuple[int, int]]:
-    session = store.session(session_id)
-    return {c: (t.minutes, t.assistant_minutes) for c, t in session.times(store.clock.now()).items()}
+def minutes(timers: Timers, session_id: str) -> dict[str, tuple[int, int]]:
+    session = timers.session(session_id)
+    return {c: (t.minutes, t.assistant_minutes) for c, t in session.times(timers.clock.now()).items()}
 
 
 def one_session(**codes: object) -> dict[str, object]:
@@ -76,25 +80,27 @@ def one_session(**codes: object) -> dict[str, object]:
 # ---- once bugs ---------------------------------------------------------------------------------------
 
 
-def test_a_write_by_another_process_does_not_make_open_session_fail(store: Store, db_path: Path) -> None:
+def test_a_write_by_another_process_does_not_make_open_session_fail(workspace: Workspace, db_path: Path) -> None:
     other = sqlite3.connect(db_path, timeout=0, isolation_level=None)
     fired: list[str] = []
 
     def another_program_writes(sql: str) -> None:
         """Just before our INSERT runs, another process (e.g. a running window) commits a write."""
-        if sql.startswith('INSERT INTO "sessions"') and not fired:
+        if sql.startswith("INSERT INTO sessions ") and not fired:
             fired.append(sql)
             with contextlib.suppress(sqlite3.OperationalError):  # fixed: our write lock makes it wait
                 other.execute("INSERT OR REPLACE INTO payers (name, rule) VALUES ('Aetna', 'ama')")
 
-    store.db.conn.set_trace_callback(another_program_writes)
+    conn = workspace._store.db.conn  # the workspace's own connection: the test watches its SQL
+    conn.set_trace_callback(another_program_writes)
     try:
-        session = store.open_session("MT", Discipline.PT)
+        session = workspace.timers.open_session("MT", Discipline.PT)
     finally:
-        store.db.conn.set_trace_callback(None)
+        conn.set_trace_callback(None)
         other.close()
     assert fired
-    assert store.session(session.id).patient == "MT"
+    workspace.timers.forget()  # read it back from the file, not from what this process remembers
+    assert workspace.timers.session(session.id).patient == "MT"
 
 
 def test_import_a_huge_number_is_a_clear_error(tmp_path: Path) -> None:
@@ -134,23 +140,13 @@ def test_week_at_the_ends_of_the_calendar_is_a_clear_error(db_path: Path, day: s
 @pytest.mark.parametrize("command", ["week", "export"])
 def test_damage_found_while_reading_is_a_clear_error(tmp_path: Path, command: str) -> None:
     path = tmp_path / "clinic.db"
-    store = Store.open(path, FakeClock(START), CATALOG)
-    store.import_sessions(
-        [
-            ImportedSession(
-                f"s{i}",
-                "MT",
-                Discipline.PT,
-                Rule.CMS,
-                date(2026, 11, 23),
-                "",
-                (ImportedCode("97110", 20, None),),
-                "x" * 1500,
-            )
-            for i in range(200)
-        ]
-    )
-    store.close()
+    workspace = open_workspace(path, FakeClock(START))
+    sessions = [
+        {**one_session(code="97110", minutes=20), "id": f"s{i}", "date": "2026-11-23", "note": "x" * 1500}
+        for i in range(200)
+    ]
+    assert workspace.records.import_text(json.dumps({"format": FORMAT, "sessions": sessions})).added == 200
+    workspace.close()
     data = bytearray(path.read_bytes())
     half = len(data) // 2
     data[half:] = b"\xff" * (len(data) - half)  # page 1 and the schema survive; the rows do not
@@ -190,48 +186,48 @@ def test_standard_output_on_a_full_disk_is_a_clear_error(
 # ---- tricky behaviour ----------------------------------------------------------
 
 
-def test_one_at_a_time_across_sessions_never_counts_a_minute_twice(store: Store, clock: FakeClock) -> None:
-    am = store.open_session("MT", Discipline.PT)
-    pm = store.open_session("JK", Discipline.OT)
-    store.start(am.id, "97110")
+def test_one_at_a_time_across_sessions_never_counts_a_minute_twice(timers: Timers, clock: FakeClock) -> None:
+    am = timers.open_session("MT", Discipline.PT)
+    pm = timers.open_session("JK", Discipline.OT)
+    timers.start(am.id, "97110")
     clock.advance(minutes=10)
-    store.start(pm.id, "97530")  # pauses MT's timer at this very instant
+    timers.start(pm.id, "97530")  # pauses MT's timer at this very instant
     clock.advance(minutes=7)
-    store.start(am.id, "97110")  # resumes MT, pauses JK
+    timers.start(am.id, "97110")  # resumes MT, pauses JK
     clock.advance(minutes=5)
-    assert [s.session_id for s in store.running()] == [am.id]
-    assert minutes(store, am.id) == {"97110": (15, 0)}
-    assert minutes(store, pm.id) == {"97530": (7, 0)}
+    assert [s.session_id for s in timers.running()] == [am.id]
+    assert minutes(timers, am.id) == {"97110": (15, 0)}
+    assert minutes(timers, pm.id) == {"97530": (7, 0)}
 
 
-def test_set_who_splits_a_running_timer_without_losing_a_second(store: Store, clock: FakeClock) -> None:
-    session = store.open_session("MT", Discipline.PT)
-    store.start(session.id, "97110")
+def test_set_who_splits_a_running_timer_without_losing_a_second(timers: Timers, clock: FakeClock) -> None:
+    session = timers.open_session("MT", Discipline.PT)
+    timers.start(session.id, "97110")
     clock.advance(minutes=7, seconds=30)
-    store.set_who(session.id, "97110", Who.ASSISTANT)
+    timers.set_who(session.id, "97110", Who.ASSISTANT)
     clock.advance(minutes=7, seconds=30)
-    store.set_who(session.id, "97110", Who.TOGETHER)
+    timers.set_who(session.id, "97110", Who.TOGETHER)
     clock.advance(minutes=1)
-    segments = store.session(session.id).segments
+    segments = timers.session(session.id).segments
     assert [s.who for s in segments] == [Who.THERAPIST, Who.ASSISTANT, Who.TOGETHER]
     assert all(a.end == b.start for a, b in itertools.pairwise(segments))
-    assert minutes(store, session.id) == {"97110": (8, 7)}  # 7:30 + 1:00 together; 7:30 assistant
+    assert minutes(timers, session.id) == {"97110": (8, 7)}  # 7:30 + 1:00 together; 7:30 assistant
 
 
-def test_a_correction_while_running_replaces_the_past_and_keeps_counting(store: Store, clock: FakeClock) -> None:
-    session = store.open_session("MT", Discipline.PT)
-    store.start(session.id, "97110")
+def test_a_correction_while_running_replaces_the_past_and_keeps_counting(timers: Timers, clock: FakeClock) -> None:
+    session = timers.open_session("MT", Discipline.PT)
+    timers.start(session.id, "97110")
     clock.advance(minutes=10)
-    store.correct(session.id, "97110", 5, reason="started late")
+    timers.correct(session.id, "97110", 5, reason="started late")
     clock.advance(minutes=10)
-    store.close_session(session.id)  # ends the running segment at the close
+    timers.close(session.id)  # ends the running segment at the close
     clock.advance(minutes=30)  # nothing counts after the close
-    closed = store.session(session.id)
-    assert minutes(store, session.id) == {"97110": (15, 0)}
+    closed = timers.session(session.id)
+    assert minutes(timers, session.id) == {"97110": (15, 0)}
     assert closed.corrections[0].at == START + timedelta(minutes=10)
     assert closed.segments[0].end == START + timedelta(minutes=20)
     assert (closed.corrections[0].old_minutes, closed.corrections[0].minutes) == (10, 5)
-    assert store.running() == []
+    assert timers.running() == []
 
 
 def test_a_failed_import_changes_nothing_even_after_a_valid_first_session(tmp_path: Path) -> None:
@@ -290,28 +286,28 @@ def test_sunday_weeks_across_new_year(
     assert len(report["days"]) == 7
 
 
-def test_exclusive_start_of_a_running_code_still_stops_the_others(store: Store, clock: FakeClock) -> None:
-    s = store.open_session("MT", Discipline.PT)
-    store.start(s.id, "97110", exclusive=False)
-    store.start(s.id, "97035", exclusive=False)
+def test_exclusive_start_of_a_running_code_still_stops_the_others(timers: Timers, clock: FakeClock) -> None:
+    s = timers.open_session("MT", Discipline.PT)
+    timers.start(s.id, "97110", exclusive=False)
+    timers.start(s.id, "97035", exclusive=False)
     clock.advance(minutes=3)
-    store.start(s.id, "97110")  # one-on-one again: 97035 stops, 97110 keeps its segment
-    assert [(g.code, g.running) for g in store.session(s.id).segments] == [("97110", True), ("97035", False)]
+    timers.start(s.id, "97110")  # one-on-one again: 97035 stops, 97110 keeps its segment
+    assert [(g.code, g.running) for g in timers.session(s.id).segments] == [("97110", True), ("97035", False)]
 
 
-def test_a_correction_needs_a_code_valid_on_the_date(store: Store) -> None:
-    s = store.open_session("AB", Discipline.SLP, day=date(2027, 1, 4))
+def test_a_correction_needs_a_code_valid_on_the_date(timers: Timers) -> None:
+    s = timers.open_session("AB", Discipline.SLP, day=date(2027, 1, 4))
     with pytest.raises(SessionError, match="92507 is not valid on 2027-01-04"):
-        store.correct(s.id, "92507", 30, reason="late entry")
+        timers.correct(s.id, "92507", 30, reason="late entry")
 
 
-def test_patient_aliases_are_normalised_and_control_characters_refused(store: Store) -> None:
-    composed = store.open_session("Zo\u00eb", Discipline.PT)
-    decomposed = store.open_session("Zoe\u0308", Discipline.PT)
+def test_patient_aliases_are_normalised_and_control_characters_refused(timers: Timers) -> None:
+    composed = timers.open_session("Zo\u00eb", Discipline.PT)
+    decomposed = timers.open_session("Zoe\u0308", Discipline.PT)
     assert composed.patient == decomposed.patient == "Zo\u00eb"
     for alias in ("M\x00T", "M\u202eT", "\x1b[31mMT"):
         with pytest.raises(SessionError, match="control or formatting characters"):
-            store.open_session(alias, Discipline.PT)
+            timers.open_session(alias, Discipline.PT)
 
 
 def test_another_programs_migrations_table_is_not_ours(db_path: Path, clock: FakeClock) -> None:
@@ -323,7 +319,7 @@ def test_another_programs_migrations_table_is_not_ours(db_path: Path, clock: Fak
     other.commit()
     other.close()
     with pytest.raises(StoreError, match="database of another program"):
-        Store.open(db_path, clock, CATALOG)
+        open_workspace(db_path, clock)
 
 
 def test_two_processes_creating_the_database_at_once(
@@ -336,10 +332,15 @@ def test_two_processes_creating_the_database_at_once(
 
     def other_process_first(tmp: str, path: Path, *, force: bool) -> None:
         monkeypatch.setattr(database, "place", real_place)
-        Store.open(path, clock, CATALOG).open_session("XY", Discipline.PT)  # it won the race
+        other = open_workspace(path, clock)  # it won the race
+        other.timers.open_session("XY", Discipline.PT)
+        other.close()
         real_place(tmp, path, force=force)
 
     monkeypatch.setattr(database, "place", other_process_first)
-    store = Store.open(db_path, clock, CATALOG)
-    assert [s.patient for s in store.open_sessions()] == ["XY"]  # its database is kept, not replaced
+    workspace = open_workspace(db_path, clock)
+    try:
+        assert [s.patient for s in workspace.timers.open_sessions()] == ["XY"]  # its database is kept, not replaced
+    finally:
+        workspace.close()
     assert not [p.name for p in db_path.parent.iterdir() if p.name.endswith(".tmp")]  # our temporary file went

@@ -1,0 +1,345 @@
+"""Sessions and their timers: the flows both faces run, written once.
+
+Each action decides inside its write transaction, from the session as stored then (`core.stopwatch`),
+writes the plan and returns the new state, so a face never reads back what it was just given. Reads are
+served from what this process last read or wrote, and `changed()` (SQLite's data_version, one cheap
+query) says when another process has written, so the window polls it once a second and a display tick
+costs no SQL at all. One timer at a time holds across processes: the stop of every other timer happens
+in the same transaction as the start.
+
+Time is read through a `StepWatch`: when the computer's clock is set by more than a minute while timers
+this process saw run, they are split at the step, so the step is never counted as treatment.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from therapytimer.core import stopwatch
+from therapytimer.core.catalog import Catalog, Discipline
+from therapytimer.core.clock import Clock, ClockStep, StepWatch
+from therapytimer.core.live import LiveView, live_view, note_text
+from therapytimer.core.rules import Rule
+from therapytimer.core.session import PROVIDER_MAX, Role, Segment, Session, SessionError, Who, clean_text
+from therapytimer.services.preferences import Preferences
+from therapytimer.storage.store import Store
+
+DEFAULT_PAYER = "Medicare"
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Closed:
+    session: Session
+    note: str  # what the treatment note must document, as "Copy for note" gives it
+
+
+class Timers:
+    def __init__(self, store: Store, prefs: Preferences, clock: Clock) -> None:
+        self._store = store
+        self.prefs = prefs
+        self.clock = clock
+        self.watch = StepWatch(clock)
+        self._known: dict[str, Session] = {}
+        self._days: set[date] = set()  # days whose sessions are all in _known
+        self._all_open = False  # every open session is in _known
+        self._version: int | None = None  # data_version when _known was started
+        self._seen_running: set[int] = set()  # segments running at this process's last clock reading
+        self._pending_step: ClockStep | None = None  # noticed, not yet written (the database was busy)
+        self._splitting = False
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.prefs.catalog
+
+    # ---- what this process knows ------------------------------------------------------------------
+
+    def forget(self) -> None:
+        """Drop everything read so far (another process wrote, or a backup was restored)."""
+        self._known.clear()
+        self._days.clear()
+        self._all_open = False
+        self._version = None
+
+    def changed(self) -> bool:
+        """Whether another process (a second window, a command) has written since this one last read; if
+        so, what was read is dropped and the next read fetches it again."""
+        version = self._store.version()
+        if version == self._version:
+            return False
+        self.forget()
+        self._version = version  # nothing read yet, or read before that write: either way, read again
+        return True
+
+    def _keep(self, sessions: Iterable[Session]) -> list[Session]:
+        kept = []
+        for s in sessions:
+            self._known[s.id] = s
+            for seg in s.segments:
+                if seg.running:
+                    self._seen_running.add(seg.id)
+                else:
+                    self._seen_running.discard(seg.id)
+            kept.append(s)
+        return kept
+
+    def _load(self, fetch: Callable[[], list[Session]]) -> list[Session]:
+        """Read through the store, noting the data version first (a write by another process after that
+        moment makes `changed()` true, never the other way round); a clock step is handled first too."""
+        self._now()
+        if self._version is None:
+            self._version = self._store.version()
+        return self._keep(fetch())
+
+    def _fresh(self) -> None:
+        """Inside a write transaction: drop what was read if another process wrote since."""
+        version = self._store.version()
+        if version != self._version:
+            self.forget()
+            self._version = version
+
+    # ---- reading ------------------------------------------------------------------------------------
+
+    def session(self, session_id: str) -> Session:
+        if session_id in self._known:
+            return self._known[session_id]
+        found = self._load(lambda: [s for s in [self._store.session(session_id)] if s is not None])
+        if not found:
+            raise SessionError(f"no session {session_id}")
+        return found[0]
+
+    def sessions_on(self, day: date) -> list[Session]:
+        if day not in self._days:
+            self._load(lambda: self._store.sessions_on(day))
+            self._days.add(day)
+        return _ordered(s for s in self._known.values() if s.date == day)
+
+    def sessions_between(self, first: date, last: date) -> list[Session]:
+        """A span of days (the week): read each time, it is not what a tick needs."""
+        return self._load(lambda: self._store.sessions_between(first, last))
+
+    def open_sessions(self) -> list[Session]:
+        if not self._all_open:
+            self._load(self._store.open_sessions)
+            self._all_open = True
+        return _ordered(s for s in self._known.values() if s.state.value == "open")
+
+    def running(self) -> list[Segment]:
+        """Every running timer, across sessions (a timer runs only in an open session)."""
+        return sorted((seg for s in self.open_sessions() for seg in s.running()), key=lambda seg: seg.id)
+
+    def live(self, session_id: str) -> LiveView:
+        """What the window shows for a session, and what `status` prints: its timers and the day's bill."""
+        session = self.session(session_id)
+        return live_view(
+            session, self.sessions_on(session.date), self.catalog, self.clock.now(), self.prefs.forgotten_after
+        )
+
+    def summary(self, session_id: str) -> str:
+        """What the treatment note must document for the session's day, as "Copy for note" gives it."""
+        return note_text(self.live(session_id))
+
+    def payers(self) -> dict[str, Rule]:
+        return self._store.payers()
+
+    def last_session(self) -> Session | None:
+        """The open session that ran last (the command line's default when no patient is named)."""
+        opened = self.open_sessions()
+        if not opened:
+            return None
+        return max(opened, key=lambda s: max([seg.start for seg in s.segments] + [s.created_at]))
+
+    # ---- the clock ----------------------------------------------------------------------------------
+
+    def _now(self) -> datetime:
+        """The wall clock now. A step since the last reading splits the timers seen running before it."""
+        wall, step = self.watch.read()
+        step = self._pending_step or step
+        if step is None or not self._seen_running or self._splitting:
+            return wall
+        self._pending_step, self._splitting = step, True
+        try:
+            with self._store.transaction():
+                self._fresh()
+                seen = set(self._seen_running)
+                for session_id in sorted({seg.session_id for seg in self._store.running() if seg.id in seen}):
+                    self._act(session_id, lambda s: stopwatch.split_at_step(s, seen, step))
+        finally:
+            self._splitting = False
+        self._pending_step = None
+        log.warning("clock step of %s noticed; running timers split", step.shift)
+        return wall
+
+    def check_clock(self) -> bool:
+        """Read the clock (each display tick does; no SQL unless it stepped). True if timers were split."""
+        seen = set(self._seen_running)
+        self._now()
+        return self._seen_running != seen
+
+    def clock_behind(self) -> list[Segment]:
+        """Running timers whose stored start is later than the clock now (it was set back while the app
+        was closed): they count from that start, so they show 0 until the clock passes it. Each is noted
+        in its session's history."""
+        now = self._now()
+        behind = [seg for seg in self.running() if seg.start > now]
+        for seg in behind:
+            text = (
+                f"On restart the computer's clock ({now:%Y-%m-%d %H:%M} UTC) was earlier than {seg.code}'s "
+                f"start ({seg.start:%Y-%m-%d %H:%M} UTC); it counts from that start"
+            )
+            self._store.add_event(seg.session_id, now, "clock", text)
+            log.warning("session %s: clock behind the start of running %s", seg.session_id, seg.code)
+        if behind:
+            self.forget()
+        return behind
+
+    # ---- acting ---------------------------------------------------------------------------------------
+
+    def _act(self, session_id: str, decide: Callable[[Session], stopwatch.Plan]) -> Session:
+        """Decide from the session as stored now and write the plan, in one write transaction; return the
+        session it leaves (and update every other session whose timer it stopped)."""
+        with self._store.transaction():
+            self._fresh()
+            session = self.session(session_id)
+            plan = decide(session)
+            if not plan.changes:
+                return session
+            written, stopped = self._store.write(plan)
+        after = stopwatch.apply(session, plan, written)
+        self._keep([after])
+        gone = {segment_id for segment_id, _ in stopped}
+        self._seen_running -= gone
+        for other in {session_id for _, session_id in stopped}:
+            if other in self._known:
+                self._known[other] = stopwatch.stop_elsewhere(self._known[other], gone, plan.at)
+        return after
+
+    def open_session(
+        self,
+        patient: str,
+        discipline: Discipline,
+        *,
+        payer: str | None = DEFAULT_PAYER,
+        rule: Rule | None = None,
+        provider: str = "",
+        role: Role = Role.THERAPIST,
+        day: date | None = None,
+        note: str = "",
+    ) -> Session:
+        """A session for today (local date) unless `day` is given; the payer's profile sets the rule."""
+        if rule is None:
+            profiles = self.payers()
+            if payer not in profiles:
+                raise SessionError(f"no payer profile named {payer!r}; known: {', '.join(profiles)}")
+            rule = profiles[payer]
+        at = self._now()
+        session = stopwatch.new_session(
+            patient,
+            discipline,
+            rule,
+            day=day or self.clock.today(),
+            at=at,
+            payer=payer,
+            provider=provider,
+            role=role,
+            note=note,
+        )
+        self._store.insert_session(session)
+        log.info("session %s opened (%s, %s)", session.id, session.discipline.value, session.rule.value)
+        return self._keep([session])[0]
+
+    def start(self, session_id: str, code: str, who: Who | None = None, *, exclusive: bool | None = None) -> Session:
+        """Start (or resume) a code's timer; one at a time (the setting, unless `exclusive` says otherwise)
+        stops every other running timer, in any session and any process, at the same instant."""
+        one_at_a_time = self.prefs.settings.exclusive_timers if exclusive is None else exclusive
+        at = self._now()
+        after = self._act(
+            session_id, lambda s: stopwatch.start(s, code, self.catalog, at, who=who, exclusive=one_at_a_time)
+        )
+        log.info("session %s: %s started", session_id, code)
+        return after
+
+    def set_who(self, session_id: str, code: str, who: Who) -> Session:
+        at = self._now()
+        after = self._act(session_id, lambda s: stopwatch.set_who(s, code, who, at))
+        log.info("session %s: %s now %s", session_id, code, who.value)
+        return after
+
+    def pause(self, session_id: str, code: str) -> Session:
+        at = self._now()
+        after = self._act(session_id, lambda s: stopwatch.pause(s, code, at))
+        log.info("session %s: %s paused", session_id, code)
+        return after
+
+    def pause_session(self, session_id: str) -> Session:
+        """Stop this session's running timers (other sessions' keep running)."""
+        at = self._now()
+        after = self._act(session_id, lambda s: stopwatch.pause(s, None, at))
+        log.info("session %s: paused", session_id)
+        return after
+
+    def pause_all(self) -> int:
+        """Stop every running timer, in every session; returns how many were running."""
+        at = self._now()
+        stopped = self._store.stop_all(at)
+        gone = {segment_id for segment_id, _ in stopped}
+        self._seen_running -= gone
+        for session_id in {session_id for _, session_id in stopped}:
+            if session_id in self._known:
+                self._known[session_id] = stopwatch.stop_elsewhere(self._known[session_id], gone, at)
+        log.info("all timers paused (%d)", len(stopped))
+        return len(stopped)
+
+    def add_code(self, session_id: str, code: str) -> Session:
+        at = self._now()
+        return self._act(session_id, lambda s: stopwatch.add_code(s, code, self.catalog, at))
+
+    def add_service(self, session_id: str, code: str, minutes: int | None = None) -> Session:
+        at = self._now()
+        after = self._act(session_id, lambda s: stopwatch.add_service(s, code, self.catalog, at, minutes))
+        log.info("session %s: service %s", session_id, code)
+        return after
+
+    def remove_code(self, session_id: str, code: str) -> Session:
+        at = self._now()
+        return self._act(session_id, lambda s: stopwatch.remove_code(s, code, at))
+
+    def correct(self, session_id: str, code: str, minutes: int, assistant_minutes: int = 0, *, reason: str) -> Session:
+        """Set a code's minutes by hand, with the reason the audit history keeps."""
+        at = self._now()
+        after = self._act(
+            session_id, lambda s: stopwatch.correct(s, code, self.catalog, at, minutes, assistant_minutes, reason)
+        )
+        log.info("session %s: %s corrected", session_id, code)
+        return after
+
+    def close(self, session_id: str) -> Closed:
+        """Stop the session's timers and close it; returns it with the note summary of its day."""
+        at = self._now()
+        after = self._act(session_id, lambda s: stopwatch.close(s, at))
+        log.info("session %s closed", session_id)
+        return Closed(after, self.summary(session_id))
+
+    def reopen(self, session_id: str) -> Session:
+        at = self._now()
+        after = self._act(session_id, lambda s: stopwatch.reopen(s, at))
+        log.info("session %s reopened", session_id)
+        return after
+
+    def set_note(self, session_id: str, note: str) -> Session:
+        at = self._now()
+        return self._act(session_id, lambda s: stopwatch.set_note(s, note, at))
+
+    def set_payer(self, name: str, rule: Rule) -> str:
+        """Add or change a payer profile (its name and the rule its sessions bill under)."""
+        name = clean_text(name, "payer name", PROVIDER_MAX, required=True)
+        self._store.set_payer(name, rule)
+        return name
+
+
+def _ordered(sessions: Iterable[Session]) -> list[Session]:
+    """The store's order: by date, then when opened."""
+    return sorted(sessions, key=lambda s: (s.date, s.created_at, s.id))
