@@ -10,19 +10,25 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import CATALOG
+from tests.helpers import open_workspace
 from therapytimer.cli import main
 from therapytimer.core.catalog import Discipline
 from therapytimer.core.clock import FakeClock
 from therapytimer.core.rules import Rule
 from therapytimer.core.session import Who
-from therapytimer.storage.store import Store
 
 DAY = "2026-11-23"
 HEADER = (
     "date,patient,discipline,provider,rule,code,description,modifiers,minutes,units,"
     "total_timed_minutes,total_treatment_minutes,payer"
 )
+
+
+def run_at(clock: FakeClock, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """A command run at the fake clock's time (no test reads the real date)."""
+    code = main(list(args), clock=clock)
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -36,33 +42,34 @@ def db(tmp_path: Path) -> Path:
     """A database holding one realistic Monday: two PT visits for MT, one OT visit for =JK."""
     path = tmp_path / "clinic.db"
     clock = FakeClock(datetime(2026, 11, 23, 14, 0, tzinfo=UTC))
-    store = Store.open(path, clock, CATALOG)
-    am = store.open_session("MT", Discipline.PT, provider="Dana Lee")
-    store.start(am.id, "97112")
+    workspace = open_workspace(path, clock)
+    timers = workspace.timers
+    am = timers.open_session("MT", Discipline.PT, provider="Dana Lee")
+    timers.start(am.id, "97112")
     clock.advance(minutes=24, seconds=40)
-    store.start(am.id, "97110")
+    timers.start(am.id, "97110")
     clock.advance(minutes=13)
-    store.set_who(am.id, "97110", Who.ASSISTANT)
+    timers.set_who(am.id, "97110", Who.ASSISTANT)
     clock.advance(minutes=10)
-    store.add_service(am.id, "97161", 30)
-    store.close_session(am.id)
-    pm = store.open_session("MT", Discipline.PT, provider="Sam Ortiz")
-    store.start(pm.id, "97110")
+    timers.add_service(am.id, "97161", 30)
+    timers.close(am.id)
+    pm = timers.open_session("MT", Discipline.PT, provider="Sam Ortiz")
+    timers.start(pm.id, "97110")
     clock.advance(minutes=9)
-    store.close_session(pm.id)
-    ot = store.open_session("=JK", Discipline.OT, payer="Commercial (per-code rule)")
-    store.correct(ot.id, "97530", 20, reason="timer not started")
-    store.close_session(ot.id)
-    store.close()
+    timers.close(pm.id)
+    ot = timers.open_session("=JK", Discipline.OT, payer="Commercial (per-code rule)")
+    timers.correct(ot.id, "97530", 20, reason="timer not started")
+    timers.close(ot.id)
+    workspace.close()
     return path
 
 
 def sessions_in(path: Path) -> int:
-    store = Store.open(path, FakeClock(), CATALOG)
+    workspace = open_workspace(path, FakeClock(), create=False)
     try:
-        return len(store.sessions_between(date(2000, 1, 1), date(2100, 1, 1)))
+        return len(workspace.timers.sessions_between(date(2000, 1, 1), date(2100, 1, 1)))
     finally:
-        store.close()
+        workspace.close()
 
 
 def test_export_csv_to_stdout(db: Path, capfdbinary: Any) -> None:
@@ -132,12 +139,17 @@ def test_week(capsys: pytest.CaptureFixture[str], db: Path) -> None:
 
 def test_export_warns_about_running_timers(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     path = tmp_path / "live.db"
-    store = Store.open(path, FakeClock(datetime.now(UTC)), CATALOG)
-    s = store.open_session("MT", Discipline.PT, day=date.today())
-    store.start(s.id, "97110")
-    store.close()
-    code, _, err = run(capsys, "--db", str(path), "export")
-    assert code == 0 and "1 timer(s) still running" in err
+    clock = FakeClock(datetime(2026, 11, 23, 14, 0, tzinfo=UTC))
+    workspace = open_workspace(path, clock)
+    s = workspace.timers.open_session("MT", Discipline.PT)
+    workspace.timers.start(s.id, "97110")
+    workspace.close()
+    clock.advance(minutes=91)
+    code, _, err = run_at(clock, capsys, "--db", str(path), "export")
+    assert code == 0 and err == (
+        "note: 1 timer still running, 1 of them for over 90 min (probably forgotten: check them); "
+        "their minutes are counted up to now\n"
+    )
 
 
 def _write(tmp_path: Path, name: str, payload: object) -> Path:
@@ -238,7 +250,8 @@ def test_export_out_is_a_folder_a_device_or_the_database(
     assert code == 2 and "not a regular file" in err
     before = db.read_bytes()
     code, _, err = run(capsys, "--db", str(db), "export", "--date", DAY, "--out", str(db), "--force")
-    assert code == 2 and "is the database itself" in err and db.read_bytes() == before
+    assert code == 2 and f"export: {db} is your database itself; choose another file name" in err
+    assert db.read_bytes() == before
 
 
 def test_a_code_no_longer_in_the_catalog(capsys: pytest.CaptureFixture[str], tmp_path: Path, user_dirs: Path) -> None:
@@ -254,10 +267,11 @@ def test_a_code_no_longer_in_the_catalog(capsys: pytest.CaptureFixture[str], tmp
 def test_reading_commands_never_create_a_database(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     for args in (["week"], ["export"], ["--db", str(tmp_path / "typo.db"), "export"]):
         code, out, err = run(capsys, *args)
-        assert code == 2 and out == "" and "there is no database at" in err and "mistyped --db" in err
+        assert code == 2 and out == "" and "there is no database at" in err and "a mistyped file name" in err
+        assert err.endswith("; use --db (or THERAPYTIMER_DB) with another file\n") and err.count("\n") == 1
     assert not (tmp_path / "data").exists() and not (tmp_path / "typo.db").exists()
     code, _, err = run(capsys, "--db", " ", "week")
-    assert code == 2 and "--db needs a file name" in err
+    assert code == 2 and "--db is empty; it needs a database file name" in err and err.count("\n") == 1
 
 
 def test_default_database_is_created_private(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -268,9 +282,9 @@ def test_default_database_is_created_private(capsys: pytest.CaptureFixture[str],
 
 
 def test_store_rule_is_kept_per_session(db: Path) -> None:
-    store = Store.open(db, FakeClock(), CATALOG)
-    rules = {s.patient: s.rule for s in store.sessions_on(date(2026, 11, 23))}
-    store.close()
+    workspace = open_workspace(db, FakeClock(), create=False)
+    rules = {s.patient: s.rule for s in workspace.timers.sessions_on(date(2026, 11, 23))}
+    workspace.close()
     assert rules == {"MT": Rule.CMS, "=JK": Rule.AMA}
 
 

@@ -1,181 +1,55 @@
-"""The command line: headless commands, and the window when given no command.
+"""The command line: parse, build the context, call a use case, print. With no command, the window.
 
-`units` answers from the catalog and the rules engine alone: it imports neither Qt nor the storage
-layer, so it starts fast. Every bad input ends with exit status 2 and one clear line on stderr.
+`--db` and `--log-level` are accepted before or after any command (`gui` too). Every bad input ends with
+exit status 2 and one clear line on stderr. Commands are imported when they run: `therapytimer units`
+loads neither Qt nor the storage layer, so it starts fast.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import importlib
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date
-from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING
 
-from therapytimer.core.catalog import CODE_PATTERN, Catalog, CatalogError, CodeError, Discipline, load_catalog
-from therapytimer.core.guidance import next_units
-from therapytimer.core.rules import MAX_MINUTES, Rule, RuleInputError, Service, UnitResult, compute
-from therapytimer.paths import user_catalog_path
+from therapytimer.cli.common import EXIT_USAGE, Parser, UsageError, explained, parse_date
+from therapytimer.core.catalog import CatalogError, Discipline
+from therapytimer.core.errors import TherapyTimerError
+from therapytimer.core.rules import Rule
+from therapytimer.core.session import Who
 
-EXIT_USAGE = 2
+if TYPE_CHECKING:
+    from therapytimer.core.clock import Clock
+
 DB_HELP = "the database file (default: $THERAPYTIMER_DB, else the user data folder)"
-NAME_WIDTH = 48  # the built-in names fit; longer user names are shortened with an ellipsis
+LOG_LEVELS = ("debug", "info", "warning", "error")
+QUIET = {"units", "codes"}  # answer from the engine alone: no database, no log
 
 
-class UsageError(Exception):
-    """Bad input on the command line: reported as one line, exit status 2."""
+def _command(module: str, name: str) -> Callable[[argparse.Namespace], int]:
+    """A command that lives in `therapytimer.cli.<module>`, imported only when it runs."""
+
+    def run(args: argparse.Namespace) -> int:
+        return int(getattr(importlib.import_module(f"therapytimer.cli.{module}"), name)(args))
+
+    return run
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{self.prog}: {message}")
+def _date_option(parser: argparse.ArgumentParser, help_text: str) -> None:
+    parser.add_argument("--date", type=parse_date, default=None, metavar="YYYY-MM-DD", help=help_text)
 
 
-def _parse_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (use YYYY-MM-DD)") from None
-
-
-def _parse_code_minutes(arg: str, *, need_minutes: bool, label: str = "") -> tuple[str, int | None]:
-    """`97110=23` → ("97110", 23); `97161` → ("97161", None). Raises UsageError naming `arg`."""
-    where = f"{label}{arg}"
-    code, sep, minutes = arg.partition("=")
-    code = code.strip().upper()
-    if not CODE_PATTERN.match(code):
-        raise UsageError(f"{where}: {code!r} is not a code (5 characters: five digits, or a letter and four digits)")
-    if not sep:
-        if need_minutes:
-            raise UsageError(f"{where}: give the minutes as {code}=MIN")
-        return code, None
-    minutes = minutes.strip()
-    if not (minutes.isascii() and minutes.isdecimal()) or len(minutes) > 4 or int(minutes) > MAX_MINUTES:
-        raise UsageError(f"{where}: minutes must be a whole number from 0 to {MAX_MINUTES}")
-    return code, int(minutes)
-
-
-def _services(args: argparse.Namespace, catalog: Catalog) -> list[Service]:
-    if not args.codes:
-        raise UsageError("units: give at least one code, e.g. therapytimer units 97110=23")
-    minutes: dict[str, int] = {}
-    specs = {}
-    for arg in args.codes:
-        code, value = _parse_code_minutes(arg, need_minutes=False)
-        if code in minutes:
-            raise UsageError(f"{arg}: {code} is given twice; give each code once")
-        if code not in catalog:
-            raise UsageError(f"{arg}: {code} is not in the code catalog (list codes with: therapytimer codes)")
-        try:
-            spec = catalog.lookup(code, args.date)
-        except CodeError as exc:
-            raise UsageError(f"{arg}: {exc}") from None
-        if value is None and spec.timed:
-            raise UsageError(f"{arg}: {code} is a timed code; give its minutes as {code}=MIN")
-        minutes[code], specs[code] = value or 0, spec
-    assistant: dict[str, int] = {}
-    for arg in args.assistant:
-        code, value = _parse_code_minutes(arg, need_minutes=True, label="--assistant ")
-        if code not in minutes:
-            raise UsageError(f"--assistant {arg}: {code} is not among the codes given; list it too, e.g. {code}=0")
-        if code in assistant:
-            raise UsageError(f"--assistant {arg}: {code} is given twice")
-        assistant[code] = value or 0
-    for code in args.prefer:
-        if code.upper() not in minutes:
-            raise UsageError(f"--prefer {code}: not among the codes given")
-    return [Service(specs[c], m, assistant.get(c, 0)) for c, m in minutes.items()]
-
-
-def _table(rows: Sequence[Sequence[str]], right: set[int]) -> list[str]:
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return [
-        "  ".join(
-            cell.rjust(w) if i in right else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))
-        ).rstrip()
-        for row in rows
-    ]
-
-
-def _human(result: UnitResult, hints: list[str], day: date) -> str:
-    parts = [result.rule.long_name, day.isoformat()] + ([result.discipline.value] if result.discipline else [])
-    head = " · ".join(parts)
-    rows = [("CODE", "NAME", "MIN", "UNITS", "MODIFIERS")]
-    for ln in result.lines:
-        name = ln.short_name if len(ln.short_name) <= NAME_WIDTH else ln.short_name[: NAME_WIDTH - 1] + "…"
-        rows.append((ln.code, name, str(ln.minutes), str(ln.units), " ".join(ln.modifiers)))
-    out = [head, "", *_table(rows, {2, 3}), ""]
-    out.append(
-        f"Total timed minutes {result.total_timed_minutes} · total treatment minutes "
-        f"{result.total_treatment_minutes} · total units {result.total_units}"
+def _patient_options(parser: argparse.ArgumentParser, discipline_help: str) -> None:
+    parser.add_argument("--patient", metavar="ALIAS", help="the patient (default: the session that ran last)")
+    parser.add_argument(
+        "--discipline", type=str.upper, choices=[d.value for d in Discipline], help=f"PT, OT or SLP: {discipline_help}"
     )
-    sections = [("Why", list(result.explanation)), ("Next unit", hints), ("Warnings", list(result.warnings))]
-    for title, items in sections:
-        if items:
-            out += ["", title, *(f"  - {item}" for item in items)]
-    return "\n".join(out)
-
-
-def cmd_units(args: argparse.Namespace) -> int:
-    catalog = load_catalog()
-    services = _services(args, catalog)
-    discipline = Discipline(args.discipline) if args.discipline else None
-    prefer = [c.upper() for c in args.prefer]
-    try:
-        result = compute(services, Rule(args.rule), catalog, discipline=discipline, prefer=prefer)
-    except RuleInputError as exc:
-        raise UsageError(f"units: {exc}") from None
-    hints = next_units(services, Rule(args.rule), catalog, discipline=discipline, prefer=prefer)
-    if args.json:
-        payload = result.to_dict()
-        payload["date"] = args.date.isoformat()
-        payload["next_unit"] = [h.to_dict() for h in hints]
-        print(json.dumps(payload, ensure_ascii=False))
-    else:
-        print(_human(result, [h.text() for h in hints], args.date))
-    return 0
-
-
-def cmd_codes(args: argparse.Namespace) -> int:
-    catalog = load_catalog()
-    specs = catalog.search(args.search or "", None if args.all else args.date)
-    if args.json:
-        print(
-            json.dumps(
-                [
-                    {
-                        "code": s.code,
-                        "short_name": s.short_name,
-                        "kind": s.kind.value,
-                        "shape": s.shape(),
-                        "disciplines": s.discipline_text().split(),
-                        "valid_from": s.valid_from.isoformat() if s.valid_from else None,
-                        "valid_to": s.valid_to.isoformat() if s.valid_to else None,
-                        "default_fee_usd": str(s.default_fee) if s.default_fee is not None else None,
-                        "source": s.source,
-                    }
-                    for s in specs
-                ],
-                ensure_ascii=False,
-            )
-        )
-        return 0
-    rows = [("CODE", "NAME", "SHAPE", "FOR", "FEE", "DATES")]
-    for s in specs:
-        fee = f"{s.default_fee:.2f}" if s.default_fee is not None else "-"
-        rows.append((s.code, s.short_name, s.shape(), s.discipline_text(), fee, s.validity()))
-    print("\n".join(_table(rows, {4})))
-    path = user_catalog_path()
-    state = "loaded" if path.exists() else "not present"
-    print(f"\n{len(specs)} codes. User catalog ({state}): {path}")
-    return 0
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
     """The top-level parser and one parser per command (parsed intermixed: options may follow codes)."""
-    parser = _Parser(
+    parser = Parser(
         prog="therapytimer", description="Per-code therapy timers and billing units. With no command, opens the window."
     )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
@@ -183,14 +57,22 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
         "--self-test", action="store_true", help="open the window on a temporary database, time a timer, report, exit"
     )
     parser.add_argument("--db", metavar="PATH", help=DB_HELP)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    parser.add_argument("--log-level", choices=LOG_LEVELS, help="how much the log records (default info)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    commands: dict[str, argparse.ArgumentParser] = {}
 
-    units = sub.add_parser(
+    def command(name: str, module: str, func: str, help_text: str, description: str) -> argparse.ArgumentParser:
+        made = sub.add_parser(name, help=help_text, description=description)
+        made.set_defaults(func=_command(module, func))
+        commands[name] = made
+        return made
+
+    units = command(
         "units",
-        help="billable units for minutes per code",
-        description=(
-            "Billable units for minutes per code under a payer rule, with the reasons and the next-unit hints."
-        ),
+        "engine",
+        "cmd_units",
+        "billable units for minutes per code",
+        "Billable units for minutes per code under a payer rule, with the reasons and the next-unit hints.",
     )
     units.add_argument(
         "codes", nargs="*", metavar="CODE[=MIN]", help="a code and its minutes (untimed codes may be bare)"
@@ -221,119 +103,145 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
         metavar="CODE",
         help="in a tie of equal leftover minutes, give the unit to CODE (repeatable, in order)",
     )
-    units.add_argument(
-        "--date",
-        type=_parse_date,
-        default=date.today(),
-        metavar="YYYY-MM-DD",
-        help="date of service, for the codes valid that day (default today)",
-    )
+    _date_option(units, "date of service, for the codes valid that day (default today)")
     units.add_argument("--json", action="store_true", help="print one JSON object")
-    units.set_defaults(func=cmd_units)
 
-    codes = sub.add_parser(
+    codes = command(
         "codes",
-        help="list the code catalog (and check the user catalog)",
-        description=("List the codes valid on a date, with their time shape; loading also validates the user catalog."),
+        "engine",
+        "cmd_codes",
+        "list the code catalog (and check the user catalog)",
+        "List the codes valid on a date, with their time shape; loading also validates the user catalog.",
     )
     codes.add_argument("search", nargs="?", help="part of a code number or name")
-    codes.add_argument(
-        "--date",
-        type=_parse_date,
-        default=date.today(),
-        metavar="YYYY-MM-DD",
-        help="list codes valid on this date (default today)",
-    )
+    _date_option(codes, "list codes valid on this date (default today)")
     codes.add_argument("--all", action="store_true", help="include codes not valid on the date")
     codes.add_argument("--json", action="store_true", help="print a JSON list")
-    codes.set_defaults(func=cmd_codes)
 
-    imp = sub.add_parser(
+    start = command(
+        "start",
+        "timers",
+        "cmd_start",
+        "start (or resume) a code's timer",
+        "Start CODE in the patient's open session of today, opening one if there is none (without --patient, "
+        "in the session that ran last). In one-at-a-time mode every other timer pauses. Given on a running "
+        "timer with another --who, it switches who is treating.",
+    )
+    start.add_argument("code", metavar="CODE")
+    _patient_options(start, "the patient's session of that discipline, or of a new one (default: the settings)")
+    start.add_argument("--payer", metavar="NAME", help="the payer profile of a new session (default: settings)")
+    start.add_argument("--who", choices=[w.value for w in Who], help="who is treating (default: who treated last)")
+
+    pause = command(
+        "pause",
+        "timers",
+        "cmd_pause",
+        "pause a code's timer, a session's, or every timer",
+        "Pause CODE, or every timer of the patient's session (without --patient, the session that ran last); "
+        "--all pauses every running timer.",
+    )
+    pause.add_argument("code", nargs="?", metavar="CODE")
+    _patient_options(pause, "which of the patient's open sessions, when there are two")
+    pause.add_argument("--all", action="store_true", help="pause every running timer, in every session")
+
+    close = command(
+        "close",
+        "timers",
+        "cmd_close",
+        "close a session and print its note summary",
+        "Stop the session's timers, close it, and print what the treatment note must document.",
+    )
+    _patient_options(close, "which of the patient's open sessions, when there are two")
+
+    status = command(
+        "status",
+        "timers",
+        "cmd_status",
+        "the day's sessions, their timers and live units",
+        "The sessions of the day (default today), their timers with exact seconds, and the day's units.",
+    )
+    _date_option(status, "the day (default today)")
+    status.add_argument("--json", action="store_true", help="print one JSON object")
+
+    imp = command(
         "import",
-        help="add sessions from a therapytimer-sessions/1 JSON file",
-        description="Add sessions recorded elsewhere. All or nothing: the whole file is checked first; "
+        "records",
+        "cmd_import",
+        "add sessions from a therapytimer-sessions/1 JSON file",
+        "Add sessions recorded elsewhere. All or nothing: the whole file is checked first; "
         "sessions whose id is already stored are skipped.",
     )
     imp.add_argument("file", metavar="FILE.json")
-    imp.set_defaults(func=_data_command("cmd_import"))
 
-    export = sub.add_parser(
+    export = command(
         "export",
-        help="the day's billable lines as CSV (or a JSON backup of the day's sessions)",
-        description="The day's billable lines for the biller, one row per patient, discipline, code and "
+        "records",
+        "cmd_export",
+        "the day's billable lines as CSV (or a JSON backup of the day's sessions)",
+        "The day's billable lines for the biller, one row per patient, discipline, code and "
         "modifier set; or, with --format json, the day's sessions in the import format.",
     )
-    export.add_argument("--date", type=_parse_date, default=None, metavar="YYYY-MM-DD", help="day (default today)")
+    _date_option(export, "day (default today)")
     export.add_argument("--out", metavar="FILE", help="write here (atomically) instead of to standard output")
     export.add_argument("--format", choices=["csv", "json"], default="csv", help="csv (default) or json")
     export.add_argument("--force", action="store_true", help="replace FILE if it exists")
-    export.set_defaults(func=_data_command("cmd_export"))
 
-    week = sub.add_parser(
+    week = command(
         "week",
-        help="the week's sessions, minutes, units and estimated revenue per day and code",
-        description="Totals per day and per code for the week containing the date.",
+        "records",
+        "cmd_week",
+        "the week's sessions, minutes, units and estimated revenue per day and code",
+        "Totals per day and per code for the week containing the date.",
     )
+    _date_option(week, "a day in the week (default today)")
     week.add_argument(
-        "--date", type=_parse_date, default=None, metavar="YYYY-MM-DD", help="a day in the week (default today)"
+        "--week-start", choices=["monday", "sunday"], help="first day of the week (default: the settings, else monday)"
     )
-    week.add_argument("--week-start", choices=["monday", "sunday"], default="monday", help="first day of the week")
     week.add_argument("--json", action="store_true", help="print one JSON object")
-    week.set_defaults(func=_data_command("cmd_week"))
 
-    backup = sub.add_parser(
+    backup = command(
         "backup",
-        help="a consistent copy of the database, even while the window is open",
-        description="Copy the whole database to FILE using SQLite's online backup (safe while the app runs).",
+        "records",
+        "cmd_backup",
+        "a consistent copy of the database, even while the window is open",
+        "Copy the whole database to FILE using SQLite's online backup (safe while the app runs).",
     )
     backup.add_argument("--out", required=True, metavar="FILE", help="the backup file to write")
     backup.add_argument("--force", action="store_true", help="replace FILE if it exists")
-    backup.set_defaults(func=_data_command("cmd_backup"))
 
-    restore = sub.add_parser(
+    restore = command(
         "restore",
-        help="replace the database with a backup (the current one is saved first)",
-        description="Replace the database with a backup made by 'backup'. The current database is copied to "
-        "the backups folder beside it first.",
+        "records",
+        "cmd_restore",
+        "replace the database with a backup (timers paused, the current one saved first)",
+        "Replace the database with a backup made by 'backup'. Every timer is paused and the current "
+        "database is copied to the backups folder beside it first.",
     )
     restore.add_argument("file", metavar="FILE")
     restore.add_argument("--yes", action="store_true", help="confirm: replace the current database")
-    restore.set_defaults(func=_data_command("cmd_restore"))
 
-    init = sub.add_parser(
+    command(
         "init",
-        help="make a new, empty database at --db (or the default place)",
-        description="Create a new TherapyTimer database. The file must not exist yet, or be empty (0 bytes): "
+        "records",
+        "cmd_init",
+        "make a new, empty database at --db (or the default place)",
+        "Create a new TherapyTimer database. The file must not exist yet, or be empty (0 bytes): "
         "no other command turns an existing empty file into a database, so a damaged one is never mistaken "
         "for an empty day. A file that already is a TherapyTimer database is left as it is.",
     )
-    init.set_defaults(func=_data_command("cmd_init"))
+    command("gui", "window", "cmd_gui", "open the window (the same as giving no command)", "Open the window.")
 
-    for command in (imp, export, week, backup, restore, init):
-        command.add_argument("--db", metavar="PATH", help=DB_HELP, default=argparse.SUPPRESS)
-
-    gui = sub.add_parser("gui", help="open the window (the same as giving no command)")
-    gui.set_defaults(func=lambda _args: _run_gui())
-    commands: dict[str, argparse.ArgumentParser] = {"units": units, "codes": codes, "import": imp, "export": export}
-    return parser, commands | {"week": week, "backup": backup, "restore": restore, "init": init, "gui": gui}
-
-
-def _data_command(name: str) -> Callable[[argparse.Namespace], int]:
-    """Commands that use the database live in cli_data, imported only when one of them runs."""
-
-    def run(args: argparse.Namespace) -> int:
-        from therapytimer import cli_data
-
-        return cli_data.run(name, args)
-
-    return run
+    for made in commands.values():  # --db and --log-level after the command too
+        made.add_argument("--db", metavar="PATH", help=DB_HELP, default=argparse.SUPPRESS)
+        made.add_argument("--log-level", choices=LOG_LEVELS, default=argparse.SUPPRESS, help="how much the log records")
+    return parser, commands
 
 
 def _command_index(argv: Sequence[str]) -> int:
-    """Where the command word is, skipping global options (and --db's value)."""
+    """Where the command word is, skipping global options (and the values of --db and --log-level)."""
     i = 0
     while i < len(argv):
-        if argv[i] == "--db":
+        if argv[i] in ("--db", "--log-level"):
             i += 2
         elif argv[i].startswith("-"):
             i += 1
@@ -342,16 +250,9 @@ def _command_index(argv: Sequence[str]) -> int:
     return len(argv)
 
 
-def _run_gui(db: str | None = None) -> int:
-    from therapytimer.ui.app import main as gui_main  # Qt is imported only on this path
-
-    return gui_main(Path(db) if db else None)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> int:
+    """Run the command line; `clock` lets a test drive the timers with a fake clock."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv:
-        return _run_gui()
     try:
         parser, commands = build_parser()
         at = _command_index(argv)
@@ -365,19 +266,51 @@ def main(argv: Sequence[str] | None = None) -> int:
             from therapytimer.ui.app import self_test
 
             return self_test()
-        if at == len(argv):
-            return _run_gui(top.db)
-        command = argv[at]
-        if command not in commands:
-            parser.error(f"argument COMMAND: invalid choice: {command!r} (choose from {', '.join(commands)})")
-        args = commands[command].parse_intermixed_args(argv[at + 1 :])
-        args.db = getattr(args, "db", None) or top.db
-        return int(args.func(args))
+        name = argv[at] if at < len(argv) else "gui"
+        if name not in commands:
+            parser.error(f"argument COMMAND: invalid choice: {name!r} (choose from {', '.join(commands)})")
+        args = commands[name].parse_intermixed_args(argv[at + 1 :])
+        args.command = name
+        args.db = getattr(args, "db", top.db)
+        args.log_level = getattr(args, "log_level", None) or top.log_level or "info"
+        return _run(args, clock)
     except UsageError as exc:
         print(exc, file=sys.stderr)
         return EXIT_USAGE
+
+
+def _run(args: argparse.Namespace, clock: Clock | None) -> int:
+    """Build the context the command needs and run it; problems from below become one line, exit 2."""
+    from therapytimer.services.context import build_context
+
+    try:
+        args.context = build_context(args.db, clock=clock, strict_catalog=args.command != "gui")
+        if args.command not in QUIET:
+            from therapytimer.services.logs import setup_logging
+
+            setup_logging(args.context.log_dir, args.log_level)
+        return int(args.func(args))
     except CatalogError as exc:
         print("therapytimer: the code catalog has problems; fix them and try again:", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return EXIT_USAGE
+    except TherapyTimerError as exc:
+        print(explained(exc), file=sys.stderr)
+        return EXIT_USAGE
+    except UsageError:  # bad input found by the command itself: main prints it (exit 2), not a bug
+        raise
+    except Exception:  # a bug: one line here, the traceback in the log a clinic can send
+        import logging
+
+        logging.getLogger("therapytimer").exception("%s failed", args.command)
+        folder = getattr(getattr(args, "context", None), "log_dir", "the log folder")
+        print(
+            f"therapytimer: {args.command} failed unexpectedly; the details are in the log in {folder}", file=sys.stderr
+        )
+        return 1
+
+
+def gui_main() -> int:
+    """`therapytimer-gui`: the window (no console on Windows), with the same options as `therapytimer`."""
+    return main(["gui", *sys.argv[1:]])

@@ -1,0 +1,194 @@
+"""start, pause, close and status: the timers from a terminal, a script, a hotkey tool or a foot pedal.
+
+The same use cases as the window's buttons, so one-at-a-time holds between them: a `start` here pauses
+the timer running in the window. `status --json` gives exact seconds and units to read back.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+
+from therapytimer.cli.common import UsageError, explained, fail, table
+from therapytimer.core import stopwatch
+from therapytimer.core.catalog import CODE_PATTERN, Discipline
+from therapytimer.core.errors import TherapyTimerError
+from therapytimer.core.live import LiveView
+from therapytimer.core.rules import Rule
+from therapytimer.core.session import Session, SessionError, Who, clean_patient
+from therapytimer.core.stopwatch import resume_as
+from therapytimer.core.words import plural
+from therapytimer.services.timers import Timers
+from therapytimer.services.workspace import Workspace
+
+
+def _run(args: argparse.Namespace, act: Callable[[Timers], int], *, create: bool = False) -> int:
+    workspace = Workspace.open(args.context, create=create)
+    try:
+        return act(workspace.timers)
+    except TherapyTimerError as exc:
+        return fail(explained(exc, args.command))
+    finally:
+        workspace.close()
+
+
+def _code(text: str) -> str:
+    code = text.strip().upper()
+    if not CODE_PATTERN.match(code):
+        raise UsageError(f"{code!r} is not a code (five digits, or a letter and four digits)")
+    return code
+
+
+def find_session(timers: Timers, patient: str | None, discipline: str | None) -> Session | None:
+    """The patient's open session of today (of `discipline`, if given); without a patient, the open
+    session that ran last. None if there is none."""
+    if patient is None:
+        return timers.last_session()
+    alias = clean_patient(patient)
+    today = timers.clock.today()
+    mine = [
+        s
+        for s in timers.open_sessions()
+        if s.patient == alias and s.date == today and (discipline is None or s.discipline.value == discipline)
+    ]
+    if len({s.discipline for s in mine}) > 1:
+        kinds = " and ".join(sorted({s.discipline.value for s in mine}))
+        raise UsageError(f"{alias} has open {kinds} sessions today: give --discipline")
+    return mine[-1] if mine else None
+
+
+def _label(session: Session) -> str:
+    return f"{session.patient} · {session.discipline.value} · session {session.id[:8]}"
+
+
+def cmd_start(args: argparse.Namespace) -> int:
+    code = _code(args.code)
+    settings = args.context.prefs.settings
+    who = Who(args.who) if args.who else None
+
+    def run(timers: Timers) -> int:
+        now = timers.clock.now()
+        session = find_session(timers, args.patient, args.discipline)
+        if session is not None and session.date != timers.clock.today():
+            # Time lands on the session's date of service: never bill today's minutes on an older day.
+            return fail(
+                f"start: the session that ran last ({session.patient}, {session.date}) is not today's; "
+                "give --patient ALIAS to start today's session"
+            )
+        if session is None:
+            if args.patient is None:
+                return fail("start: no open session; give --patient ALIAS (and --discipline) to open one")
+            discipline = Discipline(args.discipline or settings.last_discipline)
+            # Try the start on a draft first: a refused code must not leave a new, empty session behind.
+            draft = stopwatch.new_session(
+                args.patient, discipline, Rule.CMS, day=timers.clock.today(), at=now, role=settings.role
+            )
+            stopwatch.start(draft, code, timers.catalog, now, who=who)
+            session = timers.open_session(
+                args.patient,
+                discipline,
+                payer=args.payer or settings.default_payer,
+                provider=settings.provider,
+                role=settings.role,
+            )
+        after = timers.start(session.id, code, who)
+        treating = next((s.who.value for s in after.running() if s.code == code), "")
+        one_at_a_time = settings.exclusive_timers and len(timers.running()) == 1
+        paused = " (every other timer is paused)" if one_at_a_time else ""
+        print(f"Started {code} ({treating}) for {_label(after)}{paused}.")
+        return 0
+
+    return _run(args, run, create=True)
+
+
+def cmd_pause(args: argparse.Namespace) -> int:
+    code = _code(args.code) if args.code else None
+
+    def run(timers: Timers) -> int:
+        if args.all:
+            print(f"Paused {plural(timers.pause_all(), 'timer')}.")
+            return 0
+        session = find_session(timers, args.patient, args.discipline)
+        if session is None:
+            return fail("pause: no open session" + (f" for {args.patient} today" if args.patient else ""))
+        was = [s for s in session.running() if code is None or s.code == code]
+        after = timers.pause(session.id, code) if code else timers.pause_session(session.id)
+        label = _label(after)
+        if was:
+            print(f"Paused {code or 'every timer'} of {label}.")
+        else:
+            print(f"{code} was not running in {label}." if code else f"No timer was running in {label}.")
+        return 0
+
+    return _run(args, run)
+
+
+def cmd_close(args: argparse.Namespace) -> int:
+    def run(timers: Timers) -> int:
+        session = find_session(timers, args.patient, args.discipline)
+        if session is None:
+            raise SessionError("no open session" + (f" for {args.patient} today" if args.patient else ""))
+        closed = timers.close(session.id)
+        print(f"Closed {_label(closed.session)}. For the note:\n\n{closed.note}")
+        return 0
+
+    return _run(args, run)
+
+
+def status_json(view: LiveView) -> dict[str, object]:
+    """One session as `status --json` gives it: exact seconds per timer and the day's bill."""
+    s, r = view.session, view.result
+    return {
+        "id": s.id,
+        "patient": s.patient,
+        "discipline": s.discipline.value,
+        "payer": s.payer,
+        "rule": s.rule.value,
+        "date": s.date.isoformat(),
+        "state": s.state.value,
+        "timers": [
+            {
+                "code": row.code,
+                "running": row.running,
+                "seconds": int(row.seconds),
+                "who": (row.who or resume_as(s, row.code)).value,
+            }
+            for row in view.rows
+            if row.timed
+        ],
+        "total_units": r.total_units,
+        "other_rule_units": r.other_rule_units,
+        "lines": [
+            {"code": ln.code, "modifiers": list(ln.modifiers), "minutes": ln.minutes, "units": ln.units}
+            for ln in r.lines
+        ],
+        "next_unit": [h.to_dict() for h in view.hints],
+    }
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    def run(timers: Timers) -> int:
+        day = args.date or timers.clock.today()
+        views = [timers.live(s.id) for s in timers.sessions_on(day)]
+        if args.json:
+            payload = {"now": timers.clock.now().isoformat(), "sessions": [status_json(v) for v in views]}
+            print(json.dumps(payload, ensure_ascii=False))
+            return 0
+        if not views:
+            print(f"No sessions on {day}.")
+            return 0
+        out: list[str] = []
+        for view in views:
+            s, r = view.session, view.result
+            out += [f"{_label(s)} · {s.payer or s.rule.value} · {s.state.value} · {plural(r.total_units, 'unit')}"]
+            rows = [("CODE", "TIME", "STATE", "UNITS")]
+            for row in view.rows:
+                state = ("● running" if row.running else "paused") if row.timed else "service"
+                rows.append((row.code, row.clock_text if row.timed else "-", state, str(row.units)))
+            out += [*("  " + line for line in table(rows, {1, 3})), ""]
+        sys.stdout.write("\n".join(out))
+        return 0
+
+    return _run(args, run)
