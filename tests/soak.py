@@ -23,6 +23,7 @@ from PySide6.QtCore import QTimer
 
 from therapytimer.core.catalog import Discipline
 from therapytimer.core.clock import Clock, FakeClock, SystemClock
+from therapytimer.services.context import build_context
 from therapytimer.ui.app import NONE_SLACK, application, create_window
 
 TICK_SECONDS = 0.25
@@ -37,8 +38,11 @@ def main() -> int:
     folder = Path(tempfile.mkdtemp(prefix="tt-soak-"))
     fake = FakeClock() if args.seconds is None else None
     clock: Clock = fake or SystemClock()
-    window = create_window(folder / "soak.db", clock, folder / "settings.json")
-    session = window.store.open_session("SOAK", Discipline.PT)
+    context = build_context(
+        str(folder / "soak.db"), clock=clock, settings_file=folder / "settings.json", strict_catalog=False
+    )
+    window = create_window(context)
+    session = window.timers.open_session("SOAK", Discipline.PT)
     window.panel.set_session(session.id)
     window.panel.start_code("97110")
     window._fill_sessions(session.id)
@@ -65,10 +69,11 @@ def main() -> int:
     app.exec()
     gc.collect()
     lost = before - sys.getrefcount(None)
-    running = window.store.running()
+    window.timers.forget()  # what the file says, not what the window remembers
+    running = window.timers.running()
     elapsed = clock.now() - running[0].start if running else timedelta(0)
     window.ticker.stop()
-    window.store.close()
+    window.workspace.close()
     print(
         f"soak: alive after {ticks[0]} display updates, {elapsed.total_seconds() / 60:.1f} min timed, "
         f"{len(running)} timer running, {max(lost, 0)} references to None lost"

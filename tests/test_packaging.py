@@ -7,9 +7,12 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import REPO
 
 
+@pytest.mark.slow
 def test_wheel_ships_resources_and_entry_points(tmp_path: Path) -> None:
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path / "dist"), str(REPO)],
@@ -23,7 +26,7 @@ def test_wheel_ships_resources_and_entry_points(tmp_path: Path) -> None:
     assert "therapytimer/resources/codes.csv" in names
     assert not any(n.startswith("tests/") for n in names)
     assert "therapytimer = therapytimer.cli:main" in entry_points
-    assert "[gui_scripts]\ntherapytimer-gui = therapytimer.ui.app:main" in entry_points
+    assert "[gui_scripts]\ntherapytimer-gui = therapytimer.cli:gui_main" in entry_points
 
     site = tmp_path / "site"
     subprocess.run(

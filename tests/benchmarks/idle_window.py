@@ -16,6 +16,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from therapytimer.core.catalog import Discipline
+from therapytimer.services.context import build_context
 from therapytimer.ui.app import create_window
 
 
@@ -23,11 +24,12 @@ def main() -> int:
     seconds = float(sys.argv[1])
     app = QApplication(sys.argv[:1])
     folder = Path(tempfile.mkdtemp(prefix="tt-idle-"))
-    window = create_window(folder / "idle.db", settings_file=folder / "settings.json")
-    store = window.store
-    session = store.open_session("MT", Discipline.PT)
+    context = build_context(str(folder / "idle.db"), settings_file=folder / "settings.json", strict_catalog=False)
+    window = create_window(context)
+    timers = window.timers
+    session = timers.open_session("MT", Discipline.PT)
     for code in ("97110", "97112", "97140"):
-        store.start(session.id, code, exclusive=False)
+        timers.start(session.id, code, exclusive=False)
     window._fill_sessions(session.id)
     window.show()
     ticks = [0]
@@ -37,7 +39,7 @@ def main() -> int:
     QTimer.singleShot(int(1000 + seconds * 1000), app.quit)
     app.exec()
     wall, cpu = time.perf_counter() - marks[0][0], time.process_time() - marks[0][1]
-    print(f"{cpu:.4f} {wall:.3f} {ticks[0]} {len(window.store.running())}")
+    print(f"{cpu:.4f} {wall:.3f} {ticks[0]} {len(timers.running())}")
     return 0
 
 

@@ -25,14 +25,14 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from tests.conftest import REPO
-from tests.helpers import CATALOG
+from tests.helpers import CATALOG, open_workspace
 from therapytimer.core.catalog import Discipline, load_catalog
 from therapytimer.core.clock import FakeClock
 from therapytimer.core.reports import week_bounds, week_report
 from therapytimer.core.rules import Rule
 from therapytimer.core.session import Role, State, Who
 from therapytimer.core.settings import Settings, WeekStart
-from therapytimer.storage.store import Store
+from therapytimer.services.context import build_context
 from therapytimer.ui import app, dialogs
 from therapytimer.ui.dialogs import (
     MinutesDialog,
@@ -53,13 +53,30 @@ def clock() -> FakeClock:
     return FakeClock(START)
 
 
+def make_window(db: Path, clock: FakeClock, settings: Path) -> MainWindow:
+    """The window as `therapytimer --db DB` opens it, with the settings file at `settings`."""
+    context = build_context(str(db), clock=clock, settings_file=settings, strict_catalog=False)
+    return app.create_window(context)
+
+
+def assert_cache_is_the_disk(win: MainWindow, clock: FakeClock) -> None:
+    """What the window's use cases keep in memory is what a fresh reader finds in the file."""
+    fresh = open_workspace(win.workspace.db_path, clock, create=False)
+    try:
+        assert win.timers.open_sessions() == fresh.timers.open_sessions()
+        assert win.timers.sessions_on(clock.today()) == fresh.timers.sessions_on(clock.today())
+    finally:
+        fresh.close()
+
+
 @pytest.fixture
 def window(qtbot: QtBot, tmp_path: Path, clock: FakeClock) -> Iterator[MainWindow]:
-    win = app.create_window(tmp_path / "ui.db", clock, tmp_path / "settings.json")
+    win = make_window(tmp_path / "ui.db", clock, tmp_path / "settings.json")
     qtbot.addWidget(win)
     win.show()
     yield win
-    win.store.close()
+    assert_cache_is_the_disk(win, clock)
+    win.workspace.close()
 
 
 def start_session(win: MainWindow, patient: str = "MT", discipline: Discipline = Discipline.PT) -> str:
@@ -135,7 +152,7 @@ def test_table_models_are_well_behaved(qtmodeltester: ModelTester, window: MainW
     lines: LinesModel = window.panel.lines
     assert lines.index(0, 0).data(Qt.ItemDataRole.ToolTipRole) == "Therapeutic exercise"
     assert lines.index(0, 3).data(Qt.ItemDataRole.TextAlignmentRole)
-    assert window.store.session(sid).running()
+    assert window.timers.session(sid).running()
 
 
 def test_only_changed_cells_are_repainted(window: MainWindow, clock: FakeClock, qtbot: QtBot) -> None:
@@ -185,9 +202,9 @@ def test_a_session_with_timers_by_click_and_key(window: MainWindow, clock: FakeC
     assert window.panel.total.text() == "2 units"
     window.panel.setFocus()
     qtbot.keyClick(window, Qt.Key.Key_1)  # key 1 toggles the first card: 97110 runs again
-    assert [s.code for s in window.store.running()] == ["97110"]
+    assert [s.code for s in window.timers.running()] == ["97110"]
     qtbot.keyClick(window, Qt.Key.Key_Space)  # Space pauses everything
-    assert window.store.running() == [] and not window.ticker.isActive()
+    assert window.timers.running() == [] and not window.ticker.isActive()
     assert window.panel.cards[0].property("running") is False
 
 
@@ -198,7 +215,7 @@ def test_digits_type_into_the_search_field_instead_of_toggling(window: MainWindo
     QApplication.processEvents()
     qtbot.keyClicks(window.panel.search, "97530")
     qtbot.keyClick(window.panel.search, Qt.Key.Key_Return)
-    assert window.store.running() == []
+    assert window.timers.running() == []
     assert [c.code for c in window.panel.cards] == ["97110", "97530"]
     window.panel.search.setText("manual")
     assert window.panel._add_from_search()
@@ -229,14 +246,14 @@ def test_sessions_switch_in_one_click_and_units_pool_the_day(window: MainWindow,
     assert window.sessions.count() == 2 and window.sessions.currentData() == second
     window.sessions.activated.emit(0)
     assert window.panel.session is not None and window.panel.session.id == first
-    window.store.close_session(first)
+    window.timers.close(first)
     third = start_session(window, "MT")  # an afternoon visit: the day's minutes pool
     window.panel.start_code("97110")
     clock.advance(minutes=13)
     window.tick()
     assert window.panel.total.text() == "2 units"
     assert "2 sessions today" in window.panel.detail.text()
-    assert window.store.session(third).state is State.OPEN
+    assert window.timers.session(third).state is State.OPEN
 
 
 def test_untimed_services_and_corrections(window: MainWindow, clock: FakeClock, qtbot: QtBot) -> None:
@@ -246,16 +263,16 @@ def test_untimed_services_and_corrections(window: MainWindow, clock: FakeClock, 
     assert card_texts(window)["97161"] == ("1 unit", "1 unit · GP", "service (untimed)")
     window.panel.ask_minutes = lambda *_a, **_k: (45, 0, "")
     qtbot.mouseClick(window.panel.cards[0].button, Qt.MouseButton.LeftButton)
-    assert window.store.session(sid).codes[0].minutes == 45
+    assert window.timers.session(sid).codes[0].minutes == 45
     window.panel.add_code("97110")
     window.panel.ask_minutes = lambda *_a, **_k: (23, 0, "timer was not started")
     qtbot.mouseClick(window.panel.cards[1].edit, Qt.MouseButton.LeftButton)
-    (correction,) = window.store.session(sid).corrections
+    (correction,) = window.timers.session(sid).corrections
     assert (correction.minutes, correction.reason) == (23, "timer was not started")
     assert card_texts(window)["97110"][:2] == ("23:00", "2 units · GP")
     window.panel.ask_minutes = lambda *_a, **_k: (5, 0, " ")  # no reason: refused, state kept
     assert not window.panel.edit_minutes("97110")
-    assert "needs a reason" in window.panel.error.text() and len(window.store.session(sid).corrections) == 1
+    assert "needs a reason" in window.panel.error.text() and len(window.timers.session(sid).corrections) == 1
     window.panel.ask_minutes = lambda *_a, **_k: None
     assert not window.panel.edit_minutes("97110") and not window.panel.edit_minutes("97161")
     shown: list[str] = []
@@ -274,7 +291,7 @@ def test_who_is_treating_and_cq_live(window: MainWindow, clock: FakeClock) -> No
     card.who.textActivated.emit("assistant")
     clock.advance(minutes=10)
     window.tick()
-    assert [s.who for s in window.store.session(sid).segments] == [Who.THERAPIST, Who.ASSISTANT]
+    assert [s.who for s in window.timers.session(sid).segments] == [Who.THERAPIST, Who.ASSISTANT]
     assert card_texts(window)["97110"][1] == "1 unit · GP CQ"
 
 
@@ -321,11 +338,11 @@ def test_close_session_shows_what_the_note_needs(window: MainWindow, clock: Fake
     shown: list[str] = []
     window.ask_text = recorder(shown, answer=False)
     assert not window.close_session()
-    assert window.store.session(sid).state is State.OPEN
+    assert window.timers.session(sid).state is State.OPEN
     assert "Total timed code treatment minutes: 23" in shown[0] and "97110 GP × 2 (23 min)" in shown[0]
     window.ask_text = lambda *_a, **_k: True
     assert window.close_session()
-    assert window.store.session(sid).state is State.CLOSED and window.sessions.count() == 0
+    assert window.timers.session(sid).state is State.CLOSED and window.sessions.count() == 0
     assert not window.close_session()  # nothing left to close
 
 
@@ -339,18 +356,18 @@ def test_copy_for_note_puts_plain_text_on_the_clipboard(qtbot: QtBot) -> None:
 
 def test_recovered_timers_are_announced_and_go_on(tmp_path: Path, clock: FakeClock, qtbot: QtBot) -> None:
     db = tmp_path / "crash.db"
-    store = Store.open(db, clock, CATALOG)
-    s = store.open_session("MT", Discipline.PT)
-    store.start(s.id, "97112")
-    store.close()  # the app was killed here
+    other = open_workspace(db, clock)
+    s = other.timers.open_session("MT", Discipline.PT)
+    other.timers.start(s.id, "97112")
+    other.close()  # the app was killed here
     clock.advance(minutes=12)
-    win = app.create_window(db, clock, tmp_path / "settings.json")
+    win = make_window(db, clock, tmp_path / "settings.json")
     qtbot.addWidget(win)
     win.show()
     assert win.banner.isVisible()
     assert win.banner_text.text() == "Recovered 1 running timer for MT (PT). They go on with the right time."
     assert win.ticker.isActive() and card_texts(win)["97112"][0] == "12:00"
-    win.store.close()
+    win.workspace.close()
 
 
 def test_day_view_and_export(window: MainWindow, clock: FakeClock, tmp_path: Path) -> None:
@@ -411,7 +428,14 @@ def test_mini_mode(window: MainWindow, clock: FakeClock) -> None:
     assert window.mini.label.text() == "No session"
 
 
-def test_settings_and_payer_profiles(window: MainWindow, tmp_path: Path) -> None:
+def test_settings_and_payer_profiles(window: MainWindow, clock: FakeClock, tmp_path: Path) -> None:
+    start_session(window)
+    window.panel.start_code("97110")
+    clock.advance(minutes=38)
+    window.panel.pause_all()
+    window.tabs.setCurrentWidget(window.week)  # built before the change: it must be told of it
+    assert "Week Mon" in window.week.title.text() and "estimated revenue <b>$86.37</b>" in window.week.totals.text()
+
     def ask(parent: QWidget | None, settings: Settings, payers: dict[str, Rule]) -> SettingsAnswer:
         settings.week_start = WeekStart.SUNDAY
         settings.fees = {"97110": Decimal("40.00"), "NOPE1": Decimal(1)}
@@ -419,14 +443,39 @@ def test_settings_and_payer_profiles(window: MainWindow, tmp_path: Path) -> None
 
     window.ask_settings = ask
     assert window.edit_settings()
-    assert window.store.payers()["Aetna"] is Rule.AMA
+    assert window.timers.payers()["Aetna"] is Rule.AMA
     saved = json.loads((tmp_path / "settings.json").read_text())
     assert saved["week_start"] == "sunday" and saved["fees"] == {"97110": "40.00", "NOPE1": "1"}
     assert "Week Sun" in window.week.title.text()
-    assert window.week.catalog.get("97110").default_fee == 40
+    assert window.week.prefs.catalog.get("97110").default_fee == 40 and window.panel.catalog is window.prefs.catalog
+    assert "estimated revenue <b>$120.00</b>" in window.week.totals.text()  # 3 × 40.00, without a refresh by hand
     assert "fees for 1 code not in the code catalog, left out: NOPE1" in window.statusBar().currentMessage()
     window.ask_settings = lambda *_a: SettingsAnswer(False)
     assert not window.edit_settings()
+
+
+def test_a_settings_change_is_saved_and_reaches_every_page(
+    window: MainWindow, clock: FakeClock, tmp_path: Path
+) -> None:
+    """The settings have one owner: `prefs.update()` saves them and every page built so far shows them."""
+    start_session(window)
+    window.panel.start_code("97110")
+    clock.advance(minutes=38)
+    window.panel.pause_all()
+    window.tabs.setCurrentWidget(window.week)
+    window.tabs.setCurrentWidget(window.day)
+    assert "$86.37" in window.week.totals.text() and favorite(window, "97140")
+    assert window.prefs.update(week_start=WeekStart.SUNDAY, fees={"97110": Decimal("40.00")}) == []
+    window.prefs.update(favorites=dict(window.settings.favorites, PT=["97530"]))
+    saved = json.loads((tmp_path / "settings.json").read_text())
+    assert saved["week_start"] == "sunday" and saved["fees"] == {"97110": "40.00"}
+    assert saved["favorites"]["PT"] == ["97530"]
+    assert "Week Sun" in window.week.title.text() and "estimated revenue <b>$120.00</b>" in window.week.totals.text()
+    assert [b.text().split()[1] for b in buttons(window.panel.favorites)] == ["97530"]
+    assert window.day.model.rowCount() == 1 and window.panel.view is not None
+    assert window.panel.view.rows[0].clock_text == "38:00"
+    with pytest.raises(AttributeError, match="no setting named nope"):
+        window.prefs.update(nope=1)
 
 
 def test_import_from_the_window(window: MainWindow, tmp_path: Path) -> None:
@@ -467,10 +516,10 @@ def test_window_geometry_is_saved_and_restored(
     window.close()
     saved = json.loads((tmp_path / "settings.json").read_text())["window_geometry"]
     assert saved
-    again = app.create_window(tmp_path / "ui.db", clock, tmp_path / "settings.json")
+    again = make_window(tmp_path / "ui.db", clock, tmp_path / "settings.json")
     qtbot.addWidget(again)
     assert again.settings.window_geometry == saved and again.size().height() == before.height()
-    again.store.close()
+    again.workspace.close()
 
 
 # ---- dialogs, composition root and self-test -----------------------------------------------------
@@ -518,12 +567,12 @@ def test_about_dialog(monkeypatch: pytest.MonkeyPatch, qtbot: QtBot, tmp_path: P
         return True
 
     monkeypatch.setattr(QDesktopServices, "openUrl", open_url)
-    about = dialogs.AboutDialog(None, "0.1.0", tmp_path / "therapytimer.db")
+    about = dialogs.AboutDialog(None, "0.1.0", tmp_path / "therapytimer.db", tmp_path / "log")
     qtbot.addWidget(about)
     assert "TherapyTimer 0.1.0" in about.findChildren(QLabel)[0].text()
     assert about.open_folder() and opened == [str(tmp_path)]
     accept(monkeypatch)
-    dialogs.AboutDialog.show_for(None, "0.1.0", tmp_path / "x.db")
+    dialogs.AboutDialog.show_for(None, "0.1.0", tmp_path / "x.db", tmp_path / "log")
 
 
 def test_broken_user_catalog_and_settings_are_reported(
@@ -533,14 +582,16 @@ def test_broken_user_catalog_and_settings_are_reported(
     (tmp_path / "settings.json").write_text("{nope")
     warnings: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *a: warnings.append(a[2]))
-    win = app.create_window(tmp_path / "w.db", clock, tmp_path / "settings.json")
+    win = make_window(tmp_path / "w.db", clock, tmp_path / "settings.json")
     qtbot.addWidget(win)
-    assert "line 2: code '123'" in warnings[0] and "default settings" in warnings[1]
+    (shown,) = warnings  # every problem in one warning, the catalog's first
+    catalog_part, settings_part = shown.split("\n\n")
+    assert "line 2: code '123'" in catalog_part and "default settings" in settings_part
     win.tabs.setCurrentIndex(3)  # the catalog page is built when first shown
     model = win.codes.model()
     assert isinstance(model, CatalogModel) and win.tabs.widget(3) is win.codes
     assert "97110" in {model.spec(r).code for r in range(model.rowCount())}
-    win.store.close()
+    win.workspace.close()
 
 
 def test_a_hostile_settings_file_still_opens_the_window(
@@ -555,10 +606,10 @@ def test_a_hostile_settings_file_still_opens_the_window(
     )
     warnings: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *a: warnings.append(a[2]))
-    win = app.create_window(tmp_path / "w.db", clock, tmp_path / "settings.json")
+    win = make_window(tmp_path / "w.db", clock, tmp_path / "settings.json")
     qtbot.addWidget(win)
     assert len(warnings) == 1
-    assert [line.split(": ")[1] for line in warnings[0].split("\n")] == [
+    assert [line.split(": ")[1] for line in warnings[0].split("\n\n")] == [
         "fees",
         "favorites.PT",
         "untimed",
@@ -574,7 +625,7 @@ def test_a_hostile_settings_file_still_opens_the_window(
     win.panel.pause_all()
     win.tabs.setCurrentWidget(win.week)
     assert "estimated revenue <b>$86.37</b>" in win.week.totals.text()  # 3 × 28.79
-    win.store.close()
+    win.workspace.close()
 
 
 def test_bad_entries_typed_in_the_settings_dialog_are_left_out_and_reported(
@@ -604,13 +655,16 @@ def test_app_main_shows_the_window_or_explains(
     shown: list[bool] = []
     monkeypatch.setattr(MainWindow, "show", lambda self: shown.append(True))
     monkeypatch.setattr(QApplication, "exec", lambda *_: 0)
-    assert app.main(tmp_path / "main.db") == 0 and shown == [True]
+    settings = tmp_path / "settings.json"
+    assert app.main(build_context(str(tmp_path / "main.db"), settings_file=settings, strict_catalog=False)) == 0
+    assert shown == [True]
     warnings: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *a: warnings.append(a[2]))
-    assert app.main(tmp_path) == 2 and "is a folder" in warnings[0]
+    assert app.main(build_context(str(tmp_path), settings_file=settings, strict_catalog=False)) == 2
+    assert "is a folder" in warnings[0]
     for w in qapp.topLevelWidgets():
         if isinstance(w, MainWindow):
-            w.store.close()
+            w.workspace.close()
 
 
 def test_has_screen(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -625,6 +679,7 @@ def test_has_screen(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not app.has_screen() and app.self_test() == 2
 
 
+@pytest.mark.slow
 def test_self_test_runs_the_real_app_offscreen() -> None:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     proc = subprocess.run(
@@ -652,11 +707,11 @@ def test_close_session_pauses_first_so_the_note_is_the_bill(window: MainWindow, 
     window.ask_text = recorder(shown, answer=False)
     assert not window.close_session()
     clock.advance(minutes=4)  # the dialog stays open a while: nothing more is counted
-    assert window.store.running() == [] and not window.ticker.isActive()
+    assert window.timers.running() == [] and not window.ticker.isActive()
     assert "Total units: 0" in shown[0] and "(its timers are paused)" in shown[0]
     window.ask_text = recorder(shown)
     assert window.close_session()
-    assert window.store.session(sid).times(clock.now())["97110"].minutes == 7
+    assert window.timers.session(sid).times(clock.now())["97110"].minutes == 7
 
 
 def test_untimed_services_are_added_once_and_mistakes_removed(window: MainWindow, qtbot: QtBot) -> None:
@@ -666,16 +721,16 @@ def test_untimed_services_are_added_once_and_mistakes_removed(window: MainWindow
     window.panel.edit_minutes("97161")
     assert not window.panel.add_service("97161")  # a second tap keeps the 20 minutes
     assert "already on this session" in window.panel.error.text()
-    assert window.store.session(sid).codes[-1].minutes == 20
+    assert window.timers.session(sid).codes[-1].minutes == 20
     card = next(c for c in window.panel.cards if c.code == "97161")
     qtbot.mouseClick(card.remove, Qt.MouseButton.LeftButton)
-    assert "97161" not in [c.code for c in window.store.session(sid).codes]
+    assert "97161" not in [c.code for c in window.timers.session(sid).codes]
 
 
 def test_codes_of_another_discipline_are_not_offered(window: MainWindow) -> None:
     start_session(window)
     assert not window.panel._add_from_search("92507")
-    assert window.panel.error.text() == "92507 is billed by SLP, not PT"
+    assert window.panel.error.text() == "92507 is billed by SLP, not PT."
     assert not window.panel._add_from_search("97533 sensory")  # OT only
     completer = window.panel.search.completer()
     assert completer is not None
@@ -689,7 +744,7 @@ def test_untimed_favorites_add_a_service(window: MainWindow, qtbot: QtBot) -> No
     qtbot.mouseClick(favorite(window, "92526"), Qt.MouseButton.LeftButton)
     assert card_texts(window)["92526"][2] == "service (untimed)"
     qtbot.mouseClick(favorite(window, "97129"), Qt.MouseButton.LeftButton)
-    assert [s.code for s in window.store.running()] == ["97129"]
+    assert [s.code for s in window.timers.running()] == ["97129"]
 
 
 def test_resuming_keeps_who_was_treating(window: MainWindow, clock: FakeClock) -> None:
@@ -699,7 +754,7 @@ def test_resuming_keeps_who_was_treating(window: MainWindow, clock: FakeClock) -
     window.panel.set_who("97112", "assistant")
     window.panel.pause_all()
     window.panel.toggle("97112")
-    assert [s.who for s in window.store.session(sid).segments][-1] is Who.ASSISTANT
+    assert [s.who for s in window.timers.session(sid).segments][-1] is Who.ASSISTANT
 
 
 def test_pause_all_stays_available_while_typing(window: MainWindow) -> None:
@@ -709,7 +764,7 @@ def test_pause_all_stays_available_while_typing(window: MainWindow) -> None:
     window._focus_changed(None, window.panel.search)
     assert window.pause_action.isEnabled() and not window.space_key.isEnabled()
     window.pause_action.trigger()
-    assert window.store.running() == []
+    assert window.timers.running() == []
     assert window.panel._add_from_search("97112")
     assert window.panel.search.text() == ""
 
@@ -719,7 +774,7 @@ def test_closing_the_mini_window_brings_the_full_one_back(window: MainWindow) ->
     window.panel.start_code("97110")
     window.enter_mini()
     window.mini.pause.emit()
-    assert window.store.running() == []
+    assert window.timers.running() == []
     window.mini.close()
     assert window.isVisible() and not window.mini.isVisible()
 
@@ -778,9 +833,9 @@ def test_back_up_and_restore_from_the_menu(window: MainWindow, clock: FakeClock,
 
     window.ask_confirm = confirm
     window.ask_import_path = lambda _w: target
-    assert not window.restore() and len(window.store.open_sessions()) == 2
+    assert not window.restore() and len(window.timers.open_sessions()) == 2
     assert window.restore()
-    assert [s.patient for s in window.store.open_sessions()] == ["MT"]
+    assert [s.patient for s in window.timers.open_sessions()] == ["MT"]
     assert "your previous data is in" in window.statusBar().currentMessage()
     shown: list[str] = []
     window.ask_text = recorder(shown)
@@ -810,7 +865,7 @@ def test_ten_thousand_display_ticks_lose_no_reference_to_none(window: MainWindow
             window.tick()
         gc.collect()
         assert sys.getrefcount(None) >= before - app.NONE_SLACK, f"references to None lost after {done} ticks"
-    assert window.store.running() and window.panel.view is not None
+    assert window.timers.running() and window.panel.view is not None
     assert window.panel.view.rows[0].clock_text == "41:40"
     window.leave_mini()
 
@@ -840,6 +895,7 @@ def test_the_self_test_check_catches_a_binding_that_leaks_none(
     assert app.none_references_lost(window, 300) <= app.NONE_SLACK
 
 
+@pytest.mark.slow
 def test_soak_keeps_the_real_window_alive_for_twenty_minutes_of_timing() -> None:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     proc = subprocess.run(
@@ -855,7 +911,7 @@ def test_backing_up_onto_the_database_itself_is_refused_from_the_menu(window: Ma
     window.panel.start_code("97110")
     shown: list[str] = []
     window.ask_text = recorder(shown)
-    for target in (window.store.path, Path(f"{window.store.path}-wal")):
+    for target in (window.workspace.db_path, Path(f"{window.workspace.db_path}-wal")):
 
         def choose(_w: QWidget, _s: Path, chosen: Path = target) -> Path:
             return chosen
@@ -863,8 +919,8 @@ def test_backing_up_onto_the_database_itself_is_refused_from_the_menu(window: Ma
         window.ask_backup_path = choose
         assert not window.back_up()
         assert "Not backed up" in shown[-1] and "is your database itself" in shown[-1]
-    assert window.store.db.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    assert window.store.session(sid).running()
+    assert window.workspace._store.db.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert window.timers.session(sid).running()
 
 
 def test_the_window_keeps_a_clock_step_out_of_the_timer(window: MainWindow, clock: FakeClock) -> None:
@@ -879,19 +935,210 @@ def test_the_window_keeps_a_clock_step_out_of_the_timer(window: MainWindow, cloc
     clock.advance(seconds=34.75)
     window.tick()
     assert window.panel.view is not None and window.panel.view.rows[0].clock_text == "1:05"
-    history = " ".join(text for _, text in window.store.session(sid).history())
+    history = " ".join(text for _, text in window.timers.session(sid).history())
     assert "set back 10 min" in history
 
 
 def test_a_restart_with_the_clock_behind_a_timer_says_so(qtbot: QtBot, tmp_path: Path, clock: FakeClock) -> None:
-    first = app.create_window(tmp_path / "ui.db", clock, tmp_path / "settings.json")
+    first = make_window(tmp_path / "ui.db", clock, tmp_path / "settings.json")
     qtbot.addWidget(first)
     start_session(first)
     first.panel.start_code("97110")
-    first.store.close()
+    first.workspace.close()
     clock.set_wall(minutes=-30)
-    again = app.create_window(tmp_path / "ui.db", clock, tmp_path / "settings.json")
+    again = make_window(tmp_path / "ui.db", clock, tmp_path / "settings.json")
     qtbot.addWidget(again)
     assert "The computer's clock is earlier than when they started" in again.banner_text.text()
     assert again.panel.view is not None and again.panel.view.rows[0].clock_text == "0:00"
-    again.store.close()
+    assert "earlier than 97110's start" in again.panel.view.session.history()[0][1]  # noted, and shown
+    other = open_workspace(tmp_path / "ui.db", clock)  # the window still sees what another process does
+    other.timers.open_session("JK", Discipline.OT)
+    other.close()
+    assert again.poll() and again.sessions.count() == 2
+    again.workspace.close()
+
+
+# ---- the use cases below the window: other processes, and what an action costs -------------------
+
+
+def traced(win: MainWindow, action: Callable[[], object]) -> list[str]:
+    """The SQL statements `action` runs on the window's database connection."""
+    statements: list[str] = []
+    conn = win.workspace._store.db.conn
+    conn.set_trace_callback(statements.append)
+    try:
+        action()
+    finally:
+        conn.set_trace_callback(None)
+    return statements
+
+
+def test_the_window_shows_within_one_poll_what_another_process_did(
+    window: MainWindow, clock: FakeClock, qtbot: QtBot, tmp_path: Path
+) -> None:
+    assert window.sessions.count() == 0 and not window.ticker.isActive()
+    assert not window.poll()  # nothing written elsewhere: nothing is read again
+    other = open_workspace(tmp_path / "ui.db", clock)  # a second window or a command, on the same file
+    session = other.timers.open_session("JK", Discipline.OT)
+    other.timers.start(session.id, "97530")
+    assert window.poll()
+    assert window.sessions.count() == 1 and window.sessions.currentData() == session.id
+    assert window.panel.session is not None and window.panel.session.id == session.id
+    assert window.ticker.isActive()
+    clock.advance(minutes=9, seconds=5)
+    window.tick()
+    assert card_texts(window)["97530"] == ("9:05", "1 unit · GO", "● RUNNING")
+    assert [seg.code for seg in window.timers.running()] == ["97530"]
+    assert not window.poll()
+    other.timers.pause_all()  # now the window's own poller, once a second, shows the pause
+    qtbot.waitUntil(lambda: not window.ticker.isActive(), timeout=3000)
+    assert card_texts(window)["97530"] == ("9:05", "1 unit · GO", "❚❚ paused")
+    window.tabs.setCurrentWidget(window.day)
+    other.timers.close(session.id)  # closed elsewhere: the window stops showing it as open
+    assert window.poll()
+    assert window.sessions.count() == 0 and window.panel.session is None and window.panel.cards == []
+    assert window.day.summary.text() == "JK (OT)" and window.day.model.rowCount() == 1
+    other.close()
+
+
+def test_one_timer_at_a_time_holds_across_two_windows(
+    window: MainWindow, clock: FakeClock, qtbot: QtBot, tmp_path: Path
+) -> None:
+    first = start_session(window, "MT")
+    favorite(window, "97110").click()
+    clock.advance(minutes=8)
+    second = make_window(tmp_path / "ui.db", clock, tmp_path / "settings.json")
+    qtbot.addWidget(second)
+    assert second.panel.session is not None and second.panel.session.id == first  # the running session
+    other = start_session(second, "JK")
+    favorite(second, "97140").click()  # stops the first window's 97110 in the same transaction
+    assert [seg.code for seg in second.timers.running()] == ["97140"]
+    clock.advance(minutes=3)
+    assert window.poll()
+    assert window.panel.session is not None and window.panel.session.id == first  # still the one shown
+    assert card_texts(window)["97110"] == ("8:00", "1 unit · GP", "❚❚ paused")
+    assert [seg.code for seg in window.timers.running()] == ["97140"] and window.ticker.isActive()
+    assert [window.sessions.itemData(i) for i in range(window.sessions.count())] == [first, other]
+    favorite(window, "97110").click()  # and back: the second window's 97140 stops
+    clock.advance(minutes=1)
+    assert second.poll()
+    assert card_texts(second)["97140"] == ("3:00", "0 units", "❚❚ paused")
+    assert [seg.code for seg in second.timers.running()] == ["97110"]
+    window.tick()
+    assert card_texts(window)["97110"] == ("9:00", "1 unit · GP", "● RUNNING")
+    assert_cache_is_the_disk(second, clock)
+    second.workspace.close()
+
+
+def test_a_display_tick_runs_no_sql(window: MainWindow, clock: FakeClock) -> None:
+    start_session(window)
+    favorite(window, "97110").click()
+    clock.advance(minutes=7, seconds=50)
+    window.enter_mini()  # the mini window is updated on every tick too
+    cues: list[str] = []
+    window.panel.unit_reached.connect(cues.append)
+
+    def ticks() -> None:
+        for _ in range(100):
+            clock.advance(0.25)
+            window.tick()
+
+    assert traced(window, ticks) == []
+    assert cues == ["97110 reached 1 unit", "Total: 1 unit"]  # a unit was reached in those 25 seconds
+    assert window.mini.label.text() == "● 97110 8:15 · 1 unit"
+    assert traced(window, window.poll) == ["PRAGMA data_version"]  # the once-a-second check: one cheap query
+    window.leave_mini()
+
+
+def test_a_start_click_runs_at_most_eight_sql_statements(window: MainWindow, clock: FakeClock) -> None:
+    start_session(window)
+    first = traced(window, favorite(window, "97110").click)  # adds the code, starts its timer
+    clock.advance(minutes=2)
+    switch = traced(window, favorite(window, "97140").click)  # stops 97110, adds and starts 97140
+    clock.advance(minutes=2)
+    again = traced(window, favorite(window, "97110").click)  # resumes 97110, stops 97140
+    clock.advance(minutes=2)
+    pause = traced(window, window.panel.cards[0].button.click)
+    print(
+        f"SQL statements per click: first start {len(first)}, start stopping another {len(switch)}, "
+        f"resume {len(again)}, pause {len(pause)}"
+    )
+    assert len(first) <= 8 and len(switch) <= 8 and len(again) <= 8, (first, switch, again)
+    assert window.timers.running() == [] and card_texts(window)["97110"][0] == "4:00"
+
+
+def test_about_shows_the_data_file_and_the_log_folder(
+    monkeypatch: pytest.MonkeyPatch, qtbot: QtBot, tmp_path: Path, clock: FakeClock
+) -> None:
+    monkeypatch.setenv("THERAPYTIMER_LOG_DIR", str(tmp_path / "the-logs"))
+    win = make_window(tmp_path / "about.db", clock, tmp_path / "settings.json")
+    qtbot.addWidget(win)
+    shown: list[str] = []
+
+    def exec_(dialog: QDialog) -> QDialog.DialogCode:
+        shown.extend(label.text() for label in dialog.findChildren(QLabel))
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(QDialog, "exec", exec_)
+    win.show_about()
+    assert win.workspace.context.log_dir == tmp_path / "the-logs"
+    assert f"<code>{tmp_path / 'the-logs'}</code>" in shown[0] and f"<code>{tmp_path / 'about.db'}</code>" in shown[0]
+    win.workspace.close()
+
+
+def test_the_window_opens_the_database_the_context_names(qtbot: QtBot, tmp_path: Path, clock: FakeClock) -> None:
+    chosen = tmp_path / "chosen.db"
+    win = make_window(chosen, clock, tmp_path / "settings.json")
+    qtbot.addWidget(win)
+    assert win.workspace.db_path == chosen
+    sid = start_session(win, "AB")
+    win.workspace.close()
+    reader = open_workspace(chosen, clock, create=False)
+    assert reader.timers.session(sid).patient == "AB"
+    reader.close()
+    default = tmp_path / "data" / "therapytimer.db"  # THERAPYTIMER_DB (conftest): not touched by --db
+    assert not default.exists()
+    from_env = app.create_window(build_context(None, clock=clock, settings_file=tmp_path / "settings.json"))
+    qtbot.addWidget(from_env)
+    assert from_env.workspace.db_path == default and default.exists() and from_env.sessions.count() == 0
+    from_env.workspace.close()
+
+
+def test_a_failed_settings_save_is_shown_when_a_session_starts(window: MainWindow, tmp_path: Path) -> None:
+    """The new session remembers its discipline and payer for the next one; if the settings file cannot
+    be written the window says so instead of forgetting silently."""
+    start_session(window, "JK", Discipline.OT)
+    saved = json.loads((tmp_path / "settings.json").read_text())
+    assert saved["last_discipline"] == "OT" and saved["default_payer"] == "Medicare"
+    assert window.statusBar().currentMessage() == ""
+    window.prefs.path = tmp_path  # a folder: the settings cannot be written there
+    start_session(window, "AB", Discipline.SLP)
+    assert window.settings.last_discipline == Discipline.SLP
+    assert f"Settings not saved: {tmp_path}" in window.statusBar().currentMessage()
+
+
+def test_pausing_a_timer_whose_start_is_ahead_of_the_clock_shows_what_is_stored(
+    qtbot: QtBot, tmp_path: Path, clock: FakeClock
+) -> None:
+    first = make_window(tmp_path / "ui.db", clock, tmp_path / "settings.json")
+    qtbot.addWidget(first)
+    sid = start_session(first)
+    first.panel.start_code("97110")
+    first.workspace.close()
+    clock.set_wall(minutes=-30)
+    again = make_window(tmp_path / "ui.db", clock, tmp_path / "settings.json")
+    qtbot.addWidget(again)
+    again.sessions.activated.emit(0)  # the clinician picks the session, then pauses everything
+    again.pause_all()
+    shown: list[str] = []
+    again.ask_text = recorder(shown)
+    again.show_history()
+    try:
+        stored = open_workspace(tmp_path / "ui.db", clock, create=False)
+        (segment,) = stored.timers.session(sid).segments
+        assert segment.end == segment.start  # stopped, never before it began
+        assert again.timers.session(sid) == stored.timers.session(sid)
+        assert f"{segment.start.astimezone():%H:%M:%S}  97110 stopped" in shown[0]  # History: as stored
+        stored.close()
+    finally:
+        again.workspace.close()

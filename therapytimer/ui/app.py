@@ -1,7 +1,7 @@
-"""Composition root of the window: the clock, the catalog, settings, the database and the main window.
+"""Composition root of the window: a workspace on the context the command line built, and the window.
 
-Nothing is global: every object is made here and passed in. `self_test` runs the same path on a
-temporary database and reports how long the first painted window took.
+Nothing is global: every object is made from the one `Context` and passed in. `self_test` runs the same
+path on a temporary database and reports how long the first painted window took.
 """
 
 from __future__ import annotations
@@ -14,10 +14,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from therapytimer.core.catalog import Catalog, CatalogError, load_catalog
-from therapytimer.core.clock import Clock, SystemClock
-from therapytimer.core.settings import Settings
-from therapytimer.paths import settings_path
+from therapytimer.core.errors import TherapyTimerError
+from therapytimer.services.context import Context, build_context
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
@@ -39,54 +37,18 @@ def has_screen() -> bool:
     return bool(env.get("DISPLAY") or env.get("WAYLAND_DISPLAY") or env.get("QT_QPA_PLATFORM"))
 
 
-def load_catalog_or_builtin() -> tuple[Catalog, str | None]:
-    """A broken user catalog must not keep the clinician from working: use the built-ins and say why."""
-    try:
-        return load_catalog(), None
-    except CatalogError as exc:
-        return load_catalog(include_user=False), (
-            "Your code catalog file has problems, so only the built-in codes are available:\n\n"
-            + "\n".join(exc.problems)
-        )
-
-
-def create_window(
-    db_path: Path | None = None, clock: Clock | None = None, settings_file: Path | None = None
-) -> MainWindow:
-    """Build the main window over the database at `db_path` (default: the user's database)."""
-    from therapytimer.storage.database import default_db_path
-    from therapytimer.storage.store import Store
+def create_window(context: Context) -> MainWindow:
+    """The main window over the context's database (made if there is none: the window records data).
+    Problems with the catalog or the settings are shown once; the window works on with the defaults."""
+    from therapytimer.services.workspace import Workspace
     from therapytimer.ui.main_window import MainWindow
 
-    clock = clock or SystemClock()
-    catalog, catalog_problem = load_catalog_or_builtin()
-    settings_file = settings_file or settings_path()
-    settings, settings_problems = Settings.load(settings_file)
-    base_catalog = catalog
-    catalog, fee_problems = catalog.with_fees(settings.fees)
-    settings_problem = "\n".join([*settings_problems, *fee_problems])
-    store = Store.open(db_path or default_db_path(), clock, catalog)
-    window = MainWindow(
-        store,
-        catalog,
-        clock,
-        settings,
-        save_settings=lambda s: _save(s, settings_file, window),
-        base_catalog=base_catalog,
-    )
-    for problem in (catalog_problem, settings_problem):
-        if problem:
-            from therapytimer.ui.dialogs import warn
+    window = MainWindow(Workspace.open(context, create=True))
+    if context.problems:
+        from therapytimer.ui.dialogs import warn
 
-            warn(window, "TherapyTimer", problem)
+        warn(window, "TherapyTimer", "\n\n".join(context.problems))
     return window
-
-
-def _save(settings: Settings, path: Path, window: MainWindow) -> None:
-    try:
-        settings.save(path)
-    except OSError as exc:
-        window.statusBar().showMessage(f"Settings not saved: {exc}", 10000)
 
 
 def application() -> QApplication:
@@ -104,18 +66,18 @@ def application() -> QApplication:
     return app
 
 
-def main(db_path: Path | None = None) -> int:
+def main(context: Context) -> int:
     if not has_screen():
         print(NO_SCREEN, file=sys.stderr)
         return 2
-    from therapytimer.storage.database import StoreError
     from therapytimer.ui.dialogs import warn
+    from therapytimer.ui.widgets import explained
 
     app = application()
     try:
-        window = create_window(db_path)
-    except StoreError as exc:
-        warn(None, "TherapyTimer cannot open its data", str(exc))
+        window = create_window(context)
+    except TherapyTimerError as exc:
+        warn(None, "TherapyTimer cannot open its data", explained(exc))
         return 2
     window.show()
     return int(app.exec())
@@ -167,7 +129,10 @@ def self_test() -> int:
     folder = tempfile.mkdtemp(prefix="therapytimer-selftest-")
     painted: list[float] = []
     try:
-        window = create_window(Path(folder) / "self-test.db", settings_file=Path(folder) / "settings.json")
+        context = build_context(
+            str(Path(folder) / "self-test.db"), settings_file=Path(folder) / "settings.json", strict_catalog=False
+        )
+        window = create_window(context)
 
         class FirstPaint(QObject):
             def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -178,7 +143,7 @@ def self_test() -> int:
 
         watcher = FirstPaint()
         window.installEventFilter(watcher)
-        session = window.store.open_session("SELF", Discipline.PT, provider="self-test")
+        session = window.timers.open_session("SELF", Discipline.PT, provider="self-test")
         window.panel.set_session(session.id)
         window.panel.start_code("97110")
         window.show()
@@ -191,9 +156,9 @@ def self_test() -> int:
                 "abort after minutes of timing (PySide6 6.12.0 on Python 3.11): install PySide6 6.11.3"
             )
         window.panel.pause_all()
-        if window.store.running():
+        if window.timers.running():
             raise RuntimeError("the timer did not stop")
-        window.store.close()
+        window.workspace.close()
     except Exception as exc:  # the self-test reports any failure as its reason
         print(f"self-test failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1

@@ -16,16 +16,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from therapytimer.core.catalog import Catalog, CodeError
 from therapytimer.core.clock import Clock
-from therapytimer.core.export import ExportError, rows, to_csv, write_atomic
-from therapytimer.core.reports import bill_day
-from therapytimer.core.rules import RuleInputError
+from therapytimer.core.errors import TherapyTimerError
+from therapytimer.core.export import to_csv
 from therapytimer.core.words import plural
-from therapytimer.storage.database import StoreError
-from therapytimer.storage.store import Store
+from therapytimer.services.records import Records
 from therapytimer.ui.models import ExportRowsModel
-from therapytimer.ui.widgets import nav_row, table_view
+from therapytimer.ui.widgets import explained, nav_row, table_view
 
 
 def choose_export_path(parent: QWidget, suggested: Path) -> Path | None:
@@ -37,9 +34,9 @@ def choose_export_path(parent: QWidget, suggested: Path) -> Path | None:
 class DayView(QWidget):
     message = Signal(str)
 
-    def __init__(self, store: Store, catalog: Catalog, clock: Clock) -> None:
+    def __init__(self, records: Records, clock: Clock) -> None:
         super().__init__()
-        self.store, self.catalog, self.clock = store, catalog, clock
+        self.records, self.clock = records, clock
         self.day = clock.today()
         self.choose_path: Callable[[QWidget, Path], Path | None] = choose_export_path
         self.model = ExportRowsModel()
@@ -73,21 +70,21 @@ class DayView(QWidget):
         self.refresh()
 
     def _rows(self) -> list[tuple[str, ...]]:
-        sessions = self.store.sessions_on(self.day)
+        day = self.records.day(self.day)
         self.summary.setText(
             ", ".join(
-                f"{s.patient} ({s.discipline.value}{', open' if s.state.value == 'open' else ''})" for s in sessions
+                f"{s.patient} ({s.discipline.value}{', open' if s.state.value == 'open' else ''})" for s in day.sessions
             )
             or "No sessions on this day."
         )
-        return rows(bill_day(sessions, self.catalog, self.clock.now()))
+        return day.lines
 
     def refresh(self) -> None:
         self.title.setText(f"<h2>{self.day.strftime('%A %Y-%m-%d')}</h2>")
         try:
             self.model.set_rows(self._rows())
-        except (CodeError, RuleInputError, StoreError) as exc:
-            self.status.setText(f"Cannot show this day: {exc}")
+        except TherapyTimerError as exc:
+            self.status.setText(f"Cannot show this day: {explained(exc)}")
 
     def export(self) -> bool:
         documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(
@@ -98,10 +95,10 @@ class DayView(QWidget):
             return False
         try:
             lines = self._rows()
-            write_atomic(path, to_csv(lines), force=True)
-        except (ExportError, CodeError, RuleInputError, StoreError) as exc:
-            self.status.setText(f"Not exported: {exc}")
-            self.message.emit(f"Export failed: {exc}")
+            self.records.write(path, to_csv(lines), force=True)  # the save dialog asked before replacing
+        except TherapyTimerError as exc:
+            self.status.setText(f"Not exported: {explained(exc)}")
+            self.message.emit(f"Export failed: {explained(exc)}")
             return False
         self.model.set_rows(lines)  # the table shows exactly what was written
         self.status.setText(f"Exported {plural(len(lines), 'line')} to {path}")

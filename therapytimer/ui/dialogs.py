@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -281,7 +282,7 @@ def _fees(text: str) -> tuple[dict[str, Decimal], list[str]]:
 
 
 class AboutDialog(QDialog):
-    def __init__(self, parent: QWidget | None, version: str, data_path: Path) -> None:
+    def __init__(self, parent: QWidget | None, version: str, data_path: Path, log_dir: Path) -> None:
         super().__init__(parent)
         self.setWindowTitle("About TherapyTimer")
         self.data_path = data_path
@@ -289,7 +290,9 @@ class AboutDialog(QDialog):
             f"<h3>TherapyTimer {version}</h3>"
             "<p>Per-code therapy timers and billing units for PT, OT and SLP.</p>"
             "<p>MIT licence. No network code: your data stays on this computer.</p>"
-            f"<p>Your data: <code>{data_path}</code></p>"
+            f"<p>Your data: <code>{html.escape(str(data_path))}</code></p>"
+            "<p>The log (send it if something goes wrong; it names no patient): "
+            f"<code>{html.escape(str(log_dir))}</code></p>"
         )
         text.setWordWrap(True)
         open_folder = QPushButton("Open data folder")
@@ -305,8 +308,8 @@ class AboutDialog(QDialog):
         return QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.data_path.parent)))
 
     @classmethod
-    def show_for(cls, parent: QWidget | None, version: str, data_path: Path) -> None:
-        cls(parent, version, data_path).exec()
+    def show_for(cls, parent: QWidget | None, version: str, data_path: Path, log_dir: Path) -> None:
+        cls(parent, version, data_path, log_dir).exec()
 
 
 def warn(parent: QWidget | None, title: str, text: str) -> None:

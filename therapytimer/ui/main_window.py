@@ -1,7 +1,9 @@
 """The main window: sessions toolbar, the bedside panel, the day, the week and the code catalog.
 
-It wires widgets to the store and forwards; what to show comes from the core. A 250 ms ticker runs
-only while a timer is running, and only cells whose text changed are repainted.
+It wires widgets to the use cases (`services`) and forwards; what to show comes from the core. A 250 ms
+ticker runs only while a timer is running, reads no database, and only cells whose text changed are
+repainted. Once a second the window asks whether another process (a second window, a command) wrote,
+and shows it.
 """
 
 from __future__ import annotations
@@ -36,16 +38,15 @@ from PySide6.QtWidgets import (
 
 from therapytimer import version
 from therapytimer.core.catalog import Catalog
-from therapytimer.core.clock import Clock
-from therapytimer.core.exchange import ExchangeError, parse_sessions
+from therapytimer.core.errors import TherapyTimerError
+from therapytimer.core.exchange import ExchangeError
 from therapytimer.core.live import note_text
-from therapytimer.core.session import Session, SessionError
+from therapytimer.core.session import Session
 from therapytimer.core.settings import Settings
 from therapytimer.core.words import plural
-from therapytimer.storage.database import StoreError
-from therapytimer.storage.store import Store
+from therapytimer.services.workspace import Workspace
 from therapytimer.ui.session_panel import SessionPanel
-from therapytimer.ui.widgets import table_view
+from therapytimer.ui.widgets import explained, table_view
 
 if TYPE_CHECKING:
     from therapytimer.core.rules import Rule
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
     from therapytimer.ui.week_view import WeekView
 
 TICK_MS = 250  # at most four repaints a second
+POLL_MS = 1000  # how soon another process's change shows
 
 
 def choose_import_path(parent: QWidget) -> Path | None:
@@ -74,20 +76,11 @@ def confirm(parent: QWidget, title: str, text: str) -> bool:
 
 
 class MainWindow(QMainWindow):
-    def __init__(
-        self,
-        store: Store,
-        catalog: Catalog,
-        clock: Clock,
-        settings: Settings,
-        *,
-        save_settings: Callable[[Settings], None] = lambda _s: None,
-        base_catalog: Catalog | None = None,
-    ) -> None:
+    def __init__(self, workspace: Workspace) -> None:
         super().__init__()
-        self.store, self.catalog, self.clock, self.settings = store, catalog, clock, settings
-        self.base_catalog = base_catalog or catalog  # before the clinic's fee table was applied
-        self.save_settings = save_settings
+        self.workspace = workspace
+        self.timers, self.records = workspace.timers, workspace.records
+        self.prefs, self.clock = workspace.context.prefs, workspace.context.clock
         self.ask_new_session: Callable[[QWidget | None, list[str], list[str], Settings], NewSession | None] = (
             _ask_new_session
         )
@@ -98,7 +91,7 @@ class MainWindow(QMainWindow):
         self.ask_confirm: Callable[[QWidget, str, str], bool] = confirm
         self.setWindowTitle("TherapyTimer")
 
-        self.panel = SessionPanel(store, catalog, clock, settings)
+        self.panel = SessionPanel(self.timers, self.prefs, self.clock)
         self.panel.changed.connect(self._after_change)
         self.panel.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.panel.unit_reached.connect(lambda text: self.statusBar().showMessage(text, 5000))
@@ -140,8 +133,13 @@ class MainWindow(QMainWindow):
         self.ticker.timeout.connect(self.tick)
         QApplication.instance().focusChanged.connect(self._focus_changed)  # type: ignore[union-attr]
         self.resize(1180, 760)
-        if settings.window_geometry:
-            self.restoreGeometry(QByteArray.fromBase64(settings.window_geometry.encode()))
+        if self.settings.window_geometry:
+            self.restoreGeometry(QByteArray.fromBase64(self.settings.window_geometry.encode()))
+        self.poller = QTimer(self)
+        self.poller.setInterval(POLL_MS)
+        self.poller.timeout.connect(self.poll)
+        self.poller.start()
+        self.prefs.subscribe(self._settings_changed)
         self._fill_sessions()
         self.recover()
 
@@ -217,7 +215,7 @@ class MainWindow(QMainWindow):
         if self._day is None:
             from therapytimer.ui.day_view import DayView
 
-            self._day = DayView(self.store, self.catalog, self.clock)
+            self._day = DayView(self.records, self.clock)
             self._day.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
             self._place(1, self._day)
         return self._day
@@ -227,7 +225,7 @@ class MainWindow(QMainWindow):
         if self._week is None:
             from therapytimer.ui.week_view import WeekView
 
-            self._week = WeekView(self.store, self.catalog, self.clock, self.settings)
+            self._week = WeekView(self.records, self.prefs, self.clock)
             self._place(2, self._week)
         return self._week
 
@@ -255,13 +253,13 @@ class MainWindow(QMainWindow):
     def show_about(self) -> None:
         from therapytimer.ui.dialogs import AboutDialog
 
-        AboutDialog.show_for(self, version(), self.store.path)
+        AboutDialog.show_for(self, version(), self.workspace.db_path, self.workspace.context.log_dir)
 
     # ---- sessions -----------------------------------------------------------------------------
 
     def _fill_sessions(self, select: str | None = None) -> None:
         current = select or (self.panel.session.id if self.panel.session else None)
-        open_sessions = self.store.open_sessions()
+        open_sessions = self.timers.open_sessions()
         self.sessions.clear()
         for s in open_sessions:
             when = s.created_at.astimezone().strftime("%H:%M")
@@ -271,7 +269,7 @@ class MainWindow(QMainWindow):
             )
         ids = [s.id for s in open_sessions]
         if current not in ids:
-            running = {seg.session_id for seg in self.store.running()}
+            running = {seg.session_id for seg in self.timers.running()}
             current = next((i for i in reversed(ids) if i in running), ids[-1] if ids else None)
         if current:
             self.sessions.setCurrentIndex(ids.index(current))
@@ -286,7 +284,7 @@ class MainWindow(QMainWindow):
 
     def recover(self) -> None:
         """After a crash or kill: say which timers came back; they go on from their stored start."""
-        running = self.store.running()
+        running = self.timers.running()
         if not running:
             return
         by_session: dict[str, int] = {}
@@ -294,11 +292,14 @@ class MainWindow(QMainWindow):
             by_session[seg.session_id] = by_session.get(seg.session_id, 0) + 1
         parts = []
         for session_id, count in by_session.items():
-            s = self.store.session(session_id)
+            s = self.timers.session(session_id)
             parts.append(f"{plural(count, 'running timer')} for {s.patient} ({s.discipline.value})")
         text = "Recovered " + "; ".join(parts) + ". They go on with the right time."
-        behind = self.store.clock_behind()
+        behind = self.timers.clock_behind()
         if behind:
+            # It wrote to the history and dropped what was read: read again, or the poll stays blind to
+            # other processes (`changed()` is False until something is read).
+            self.panel.reload()
             first = min(seg.start for seg in behind).astimezone().strftime("%H:%M")
             text = (
                 "Recovered " + "; ".join(parts) + f". The computer's clock is earlier than when they started "
@@ -309,21 +310,22 @@ class MainWindow(QMainWindow):
         self.banner.show()
 
     def new_session(self) -> Session | None:
-        recent = sorted({s.patient for s in self.store.open_sessions()} | self._recent_patients())
-        answer = self.ask_new_session(self, recent, sorted(self.store.payers()), self.settings)
+        recent = sorted({s.patient for s in self.timers.open_sessions()} | self._recent_patients())
+        answer = self.ask_new_session(self, recent, sorted(self.timers.payers()), self.settings)
         if answer is None:
             return None
         try:
-            session = self.store.open_session(
+            session = self.timers.open_session(
                 answer.patient, answer.discipline, payer=answer.payer, provider=answer.provider, role=answer.role
             )
-        except (SessionError, StoreError) as exc:
-            self.statusBar().showMessage(str(exc), 10000)
-            self.panel.error.setText(str(exc))
+        except TherapyTimerError as exc:
+            self.statusBar().showMessage(explained(exc), 10000)
+            self.panel.error.setText(explained(exc))
             return None
-        self.settings.last_discipline = answer.discipline
-        self.settings.default_payer = answer.payer
-        self.save_settings(self.settings)
+        self.settings.last_discipline, self.settings.default_payer = answer.discipline, answer.payer
+        problem = self.prefs.save()  # remembered for the next session; no page shows them, so none is told
+        if problem:
+            self.statusBar().showMessage(problem, 10000)
         self.panel.set_session(session.id)
         self._fill_sessions(session.id)
         self.tabs.setCurrentWidget(self.panel)
@@ -331,16 +333,16 @@ class MainWindow(QMainWindow):
 
     def _recent_patients(self) -> set[str]:
         today = self.clock.today()
-        return {s.patient for s in self.store.sessions_between(today - timedelta(days=14), today)}
+        return {s.patient for s in self.timers.sessions_between(today - timedelta(days=14), today)}
 
     def close_session(self) -> bool:
         if self.panel.view is None:
             return False
         session_id = self.panel.view.session.id
         try:  # the summary must be what is billed: stop this session's timers first
-            self.store.pause_session(session_id)
-        except (SessionError, StoreError) as exc:
-            self.statusBar().showMessage(str(exc), 10000)
+            self.timers.pause_session(session_id)
+        except TherapyTimerError as exc:
+            self.statusBar().showMessage(explained(exc), 10000)
             return False
         self.panel.reload()
         self._sync_ticker()
@@ -350,9 +352,9 @@ class MainWindow(QMainWindow):
         if not self.ask_text(self, title, note_text(view), "Close session", copy=True):
             return False
         try:
-            self.store.close_session(view.session.id)
-        except (SessionError, StoreError) as exc:
-            self.statusBar().showMessage(str(exc), 10000)
+            self.timers.close(view.session.id)
+        except TherapyTimerError as exc:
+            self.statusBar().showMessage(explained(exc), 10000)
             return False
         self.panel.set_session(None)
         self._fill_sessions()
@@ -363,7 +365,7 @@ class MainWindow(QMainWindow):
         session = self.panel.session
         if session is None:
             return
-        events = self.store.session(session.id).history()
+        events = self.timers.session(session.id).history()
         text = (
             "\n".join(f"{when.astimezone().strftime('%H:%M:%S')}  {what}" for when, what in events) or "No events yet."
         )
@@ -377,16 +379,14 @@ class MainWindow(QMainWindow):
         if path is None:
             return False
         try:
-            added, skipped = self.store.import_sessions(
-                parse_sessions(path.read_text(encoding="utf-8-sig"), self.catalog)
-            )
+            done = self.records.import_file(path)
         except ExchangeError as exc:
             self.ask_text(self, "Nothing was imported", "\n".join(exc.problems))
             return False
-        except (OSError, UnicodeDecodeError, StoreError) as exc:
-            self.ask_text(self, "Nothing was imported", str(exc))
+        except TherapyTimerError as exc:
+            self.ask_text(self, "Nothing was imported", explained(exc))
             return False
-        self.statusBar().showMessage(f"Imported {path.name}: {added} added, {skipped} skipped", 10000)
+        self.statusBar().showMessage(f"Imported {path.name}: {done.added} added, {done.skipped} skipped", 10000)
         self._after_change()
         return True
 
@@ -396,9 +396,9 @@ class MainWindow(QMainWindow):
         if path is None:
             return False
         try:
-            self.store.backup(path, force=True)  # the save dialog already asked before replacing
-        except StoreError as exc:
-            self.ask_text(self, "Not backed up", str(exc))
+            self.records.backup(path, force=True)  # the save dialog already asked before replacing
+        except TherapyTimerError as exc:
+            self.ask_text(self, "Not backed up", explained(exc))
             return False
         self.statusBar().showMessage(f"Backed up to {path}", 10000)
         return True
@@ -409,15 +409,14 @@ class MainWindow(QMainWindow):
             return False
         question = (
             f"Replace all your TherapyTimer data with the backup {path.name}?\n\n"
-            "Your current data is saved first in the backups folder beside it."
+            "Every timer is paused, and your current data is saved first in the backups folder beside it."
         )
         if not self.ask_confirm(self, "Restore a backup", question):
             return False
         try:
-            self.store.pause_all()
-            safety = self.store.restore(path)
-        except StoreError as exc:
-            self.ask_text(self, "Nothing was restored", str(exc))
+            safety = self.records.restore(path)
+        except TherapyTimerError as exc:
+            self.ask_text(self, "Nothing was restored", explained(exc))
             return False
         self.panel.set_session(None)
         self._after_change()
@@ -425,37 +424,46 @@ class MainWindow(QMainWindow):
         return True
 
     def edit_settings(self) -> bool:
-        answer = self.ask_settings(self, self.settings, self.store.payers())
+        answer = self.ask_settings(self, self.settings, self.timers.payers())
         if not answer.accepted:
             return False
         problems = list(answer.problems)  # entries the dialog left out; shown together, none hides another
         if answer.payer is not None:
             try:
-                self.store.set_payer(*answer.payer)
-            except (SessionError, StoreError) as exc:
-                problems.append(str(exc))
-        self.save_settings(self.settings)
-        catalog, fee_problems = self.base_catalog.with_fees(self.settings.fees)
-        problems += fee_problems
-        for holder in (self, self.panel, self._day, self._week, self.store):
-            if holder is not None:
-                holder.catalog = catalog
+                self.timers.set_payer(*answer.payer)
+            except TherapyTimerError as exc:
+                problems.append(explained(exc))
+        problems += self.prefs.update()  # the fee table applied, saved, and every view told
+        catalog = self.prefs.catalog
         unknown = sorted({c for codes in self.settings.favorites.values() for c in codes if c not in catalog})
         if unknown:
             problems.append(f"Favorites not in the code catalog, left out: {', '.join(unknown)}")
         if problems:
             self.statusBar().showMessage("; ".join(problems), 15000)
+        return True
+
+    @property
+    def settings(self) -> Settings:
+        return self.prefs.settings
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.prefs.catalog
+
+    def _settings_changed(self) -> None:
+        """The settings' owner says they changed: every page shows them (new fees, favorites, week start)."""
         self.panel.set_session(self.panel.session.id if self.panel.session else None)
         self.panel.rebuild_cards()
         if self._week is not None:
             self._week.refresh()
-        return True
+        if self._day is not None:
+            self._day.refresh()
 
     # ---- time ---------------------------------------------------------------------------------
 
     def _sync_ticker(self) -> None:
         """Tick only while something runs: an idle window costs no CPU."""
-        if self.store.running():
+        if self.timers.running():
             if not self.ticker.isActive():
                 self.ticker.start()
         else:
@@ -463,9 +471,9 @@ class MainWindow(QMainWindow):
 
     def tick(self) -> None:
         try:
-            stepped = self.store.check_clock()  # no SQL unless the computer's clock was just set
-        except StoreError as exc:
-            self.statusBar().showMessage(str(exc), 10000)
+            stepped = self.timers.check_clock()  # no SQL unless the computer's clock was just set
+        except TherapyTimerError as exc:
+            self.statusBar().showMessage(explained(exc), 10000)
             stepped = False
         if stepped:
             self.panel.reload()
@@ -477,6 +485,20 @@ class MainWindow(QMainWindow):
         self.panel.tick()
         if self._mini is not None and self._mini.isVisible():
             self._mini.show_view(self.panel.view)
+
+    def poll(self) -> bool:
+        """Once a second: if another process (a second window, a command) wrote, show what it did. One
+        cheap query (SQLite's data_version); nothing is read again unless it changed."""
+        try:
+            if not self.timers.changed():
+                return False
+            current = self.panel.session.id if self.panel.session else None
+            self.panel.set_session(current if current in {s.id for s in self.timers.open_sessions()} else None)
+        except TherapyTimerError as exc:
+            self.statusBar().showMessage(explained(exc), 10000)
+            return False
+        self._after_change()
+        return True
 
     def _after_change(self) -> None:
         self._fill_sessions()
@@ -505,8 +527,11 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.window_geometry = bytes(self.saveGeometry().toBase64().data()).decode()
-        self.save_settings(self.settings)
+        problem = self.prefs.save()
+        if problem:
+            self.statusBar().showMessage(problem, 10000)
         self.ticker.stop()
+        self.poller.stop()
         if self._mini is not None:
             self._mini.back.disconnect(self.leave_mini)  # closing the app: do not bring the window back
             self._mini.close()

@@ -1,13 +1,13 @@
 """The active session at the bedside: big timer cards, one-tap favorites, and the live units.
 
-The panel forwards taps to the store and shows what the core computes (`core.live`). A tick only
-recomputes times from the cached session and the clock; the database is read again after an action.
+The panel forwards taps to the timers use cases and shows what the core computes (`core.live`). An
+action returns the new state and a tick only recomputes times from it and the clock: neither reads the
+database.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 
 from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase
@@ -28,17 +28,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from therapytimer.core.catalog import Catalog, CodeSpec
+from therapytimer.core import stopwatch
+from therapytimer.core.catalog import Catalog
 from therapytimer.core.clock import Clock
+from therapytimer.core.errors import TherapyTimerError
 from therapytimer.core.live import LiveView, TimerRow, live_view
 from therapytimer.core.rules import ASSISTANT_MODIFIER
 from therapytimer.core.session import Session, SessionError, Who
 from therapytimer.core.settings import Settings
 from therapytimer.core.words import plural
-from therapytimer.storage.database import StoreError
-from therapytimer.storage.store import Store
+from therapytimer.services.preferences import Preferences
+from therapytimer.services.timers import Timers
 from therapytimer.ui.models import LinesModel, TimersModel
-from therapytimer.ui.widgets import bold_font, table_view
+from therapytimer.ui.widgets import bold_font, explained, table_view
 
 CARD_STYLE = """
 QFrame#card { border: 1px solid palette(mid); border-radius: 10px; }
@@ -144,9 +146,9 @@ class SessionPanel(QWidget):
     message = Signal(str)
     unit_reached = Signal(str)
 
-    def __init__(self, store: Store, catalog: Catalog, clock: Clock, settings: Settings) -> None:
+    def __init__(self, timers: Timers, prefs: Preferences, clock: Clock) -> None:
         super().__init__()
-        self.store, self.catalog, self.clock, self.settings = store, catalog, clock, settings
+        self.timers, self.prefs, self.clock = timers, prefs, clock
         self.session: Session | None = None
         self.day_sessions: list[Session] = []
         self.view: LiveView | None = None
@@ -209,6 +211,14 @@ class SessionPanel(QWidget):
         layout.addWidget(summary)
         self._show_empty()
 
+    @property
+    def catalog(self) -> Catalog:
+        return self.prefs.catalog
+
+    @property
+    def settings(self) -> Settings:
+        return self.prefs.settings
+
     def changeEvent(self, event: QEvent) -> None:
         """Light/dark switched while running: re-apply the card style so the digits stay readable."""
         if event.type() == QEvent.Type.PaletteChange:
@@ -219,15 +229,16 @@ class SessionPanel(QWidget):
     # ---- what is shown ------------------------------------------------------------------------
 
     def set_session(self, session_id: str | None) -> None:
-        self.session = self.store.session(session_id) if session_id else None
+        self.session = self.timers.session(session_id) if session_id else None
         self._fill_buttons()
         self.reload()
 
     def reload(self) -> None:
-        """Read the active session (and the patient's other sessions today) again, then redraw."""
+        """Take the active session (and the patient's other sessions today) as the timers know them now,
+        then redraw (after an action, what it returned: no database read)."""
         if self.session is not None:
-            self.session = self.store.session(self.session.id)
-            self.day_sessions = self.store.sessions_on(self.session.date)
+            self.session = self.timers.session(self.session.id)
+            self.day_sessions = self.timers.sessions_on(self.session.date)
         self.tick()
 
     def tick(self) -> None:
@@ -243,7 +254,7 @@ class SessionPanel(QWidget):
             self.day_sessions,
             self.catalog,
             self.clock.now(),
-            timedelta(minutes=self.settings.forgotten_minutes),
+            self.prefs.forgotten_after,
             before if before is not None and before.session.id == self.session.id else None,
         )
         self.view = after
@@ -322,18 +333,12 @@ class SessionPanel(QWidget):
                 button.clicked.connect(lambda _=False, c=code: self.add_service(c))
                 position = self.untimed.count()
                 self.untimed.addWidget(button, position // 3, position % 3)
-        timed = [s for s in self._codes_for_session() if s.kind.value == "timed"]
+        timed = [s for s in stopwatch.codes_for(self.session, self.catalog) if s.kind.value == "timed"]
         completer = QCompleter([f"{s.code} {s.short_name}" for s in timed])
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.activated.connect(self._add_from_search)
         self.search.setCompleter(completer)
-
-    def _codes_for_session(self) -> list[CodeSpec]:
-        """Codes this session may add: valid on its date and billed by its discipline."""
-        assert self.session is not None
-        session = self.session
-        return [s for s in self.catalog if s.valid_on(session.date) and session.discipline in s.disciplines]
 
     def rebuild_cards(self) -> None:
         self._rebuild_cards()
@@ -365,12 +370,12 @@ class SessionPanel(QWidget):
     # ---- what the user does -------------------------------------------------------------------
 
     def _act(self, action: Callable[[], object]) -> bool:
-        """Run a store action; on failure show why and keep the previous state on screen."""
+        """Run a use case; on failure show why and keep the previous state on screen."""
         try:
             action()
-        except (SessionError, StoreError) as exc:
-            self.error.setText(str(exc))
-            self.message.emit(str(exc))
+        except TherapyTimerError as exc:
+            self.error.setText(explained(exc))
+            self.message.emit(explained(exc))
             return False
         self.error.setText("")
         self.reload()
@@ -390,7 +395,7 @@ class SessionPanel(QWidget):
         if row is not None and not row.timed:
             return self.edit_minutes(code)
         if row is not None and row.running:
-            return self._act(lambda: self.store.pause(self._session_id(), code))
+            return self._act(lambda: self.timers.pause(self._session_id(), code))
         return self.start_code(code)
 
     def toggle_nth(self, n: int) -> bool:
@@ -398,26 +403,26 @@ class SessionPanel(QWidget):
         return self.toggle(self.model.timer(n - 1).code) if 0 < n <= self.model.rowCount() else False
 
     def start_code(self, code: str) -> bool:
-        return self._act(lambda: self.store.start(self._session_id(), code, exclusive=self.settings.exclusive_timers))
+        return self._act(lambda: self.timers.start(self._session_id(), code))
 
     def add_code(self, code: str) -> bool:
-        return self._act(lambda: self.store.add_code(self._session_id(), code))
+        return self._act(lambda: self.timers.add_code(self._session_id(), code))
 
     def add_service(self, code: str) -> bool:
         """Add an untimed service once; tapping it again keeps the minutes already recorded."""
         if self.session is not None and any(c.code == code for c in self.session.codes):
             self.error.setText(f"{code} is already on this session: use Set minutes… on its card")
             return False
-        return self._act(lambda: self.store.add_service(self._session_id(), code))
+        return self._act(lambda: self.timers.add_service(self._session_id(), code))
 
     def remove_code(self, code: str) -> bool:
-        return self._act(lambda: self.store.remove_code(self._session_id(), code))
+        return self._act(lambda: self.timers.remove_code(self._session_id(), code))
 
     def set_who(self, code: str, who: str) -> bool:
-        return self._act(lambda: self.store.set_who(self._session_id(), code, Who(who)))
+        return self._act(lambda: self.timers.set_who(self._session_id(), code, Who(who)))
 
     def pause_all(self) -> bool:
-        return self._act(self.store.pause_all)
+        return self._act(self.timers.pause_all)
 
     def edit_minutes(self, code: str) -> bool:
         if self.session is None:
@@ -429,40 +434,36 @@ class SessionPanel(QWidget):
             if answer is None:
                 return False
             service_minutes = answer[0]
-            return self._act(lambda: self.store.add_service(self._session_id(), code, service_minutes))
+            return self._act(lambda: self.timers.add_service(self._session_id(), code, service_minutes))
         assistant = time.assistant_minutes if self.session.discipline in ASSISTANT_MODIFIER else None
         answer = self.ask_minutes(self, code, time.minutes, assistant)
         if answer is None:
             return False
         minutes, assistant_minutes, reason = answer
         return self._act(
-            lambda: self.store.correct(self._session_id(), code, minutes, assistant_minutes, reason=reason)
+            lambda: self.timers.correct(self._session_id(), code, minutes, assistant_minutes, reason=reason)
         )
 
     def _add_from_search(self, text: str | None = None) -> bool:
+        """A code's number adds it (the core says why not, if it may not be added); a name adds the one
+        code this session may add that matches it."""
         words = (text if isinstance(text, str) else self.search.text()).split()
         if not words:
             return False
-        allowed = {s.code: s for s in self._codes_for_session()} if self.session else {}
+        if self.session is None:
+            return self._act(self._session_id)
         code = words[0].upper()
-        if code in self.catalog and code not in allowed and self.session is not None:
-            spec = self.catalog.get(code)
-            self.error.setText(
-                f"{code} is billed by {spec.discipline_text()}, not {self.session.discipline.value}"
-                if spec.valid_on(self.session.date)
-                else f"{code} is not valid on {self.session.date} ({spec.validity()})"
-            )
-            return False
-        if code not in allowed:
+        if code not in self.catalog:
             needle = " ".join(words).lower()
-            matches = [s for s in allowed.values() if needle in f"{s.code} {s.short_name}".lower()]
+            allowed = stopwatch.codes_for(self.session, self.catalog)
+            matches = [s for s in allowed if needle in f"{s.code} {s.short_name}".lower()]
             if len(matches) != 1:
                 self.error.setText(f"No single code matches {' '.join(words)!r}; pick one from the list")
                 return False
             code = matches[0].code
         QTimer.singleShot(0, self.search.clear)  # after the completer has written its choice
         self.search.clear()
-        done = self.add_code(code) if allowed[code].timed else self.add_service(code)
+        done = self.add_code(code) if self.catalog.get(code).timed else self.add_service(code)
         if done:
             self.setFocus()  # keys 1-9 and Space work again
         return done

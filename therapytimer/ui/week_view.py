@@ -10,21 +10,19 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from therapytimer.core.catalog import Catalog, CodeError
 from therapytimer.core.clock import Clock
-from therapytimer.core.reports import WeekReport, week_bounds, week_report
-from therapytimer.core.rules import RuleInputError
-from therapytimer.core.settings import Settings
-from therapytimer.storage.database import StoreError
-from therapytimer.storage.store import Store
+from therapytimer.core.errors import TherapyTimerError
+from therapytimer.core.reports import WeekReport
+from therapytimer.services.preferences import Preferences
+from therapytimer.services.records import Records
 from therapytimer.ui.models import WeekModel
-from therapytimer.ui.widgets import nav_row, table_view
+from therapytimer.ui.widgets import explained, nav_row, table_view
 
 
 class WeekView(QWidget):
-    def __init__(self, store: Store, catalog: Catalog, clock: Clock, settings: Settings) -> None:
+    def __init__(self, records: Records, prefs: Preferences, clock: Clock) -> None:
         super().__init__()
-        self.store, self.catalog, self.clock, self.settings = store, catalog, clock, settings
+        self.records, self.prefs, self.clock = records, prefs, clock
         self.anchor = clock.today()
         self.report: WeekReport | None = None
         self.model = WeekModel()
@@ -58,15 +56,16 @@ class WeekView(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        first, last = week_bounds(self.anchor, self.settings.week_start)
-        self.title.setText(f"<h2>Week {first.strftime('%a %Y-%m-%d')} to {last.strftime('%a %Y-%m-%d')}</h2>")
         try:
-            report = week_report(self.store.sessions_between(first, last), self.catalog, self.clock.now(), first, last)
-        except (CodeError, RuleInputError, StoreError) as exc:
-            self.totals.setText(f"Cannot show this week: {exc}")
+            report = self.records.week(self.anchor)  # the week start the settings say
+        except TherapyTimerError as exc:
+            self.totals.setText(f"Cannot show this week: {explained(exc)}")
             return
+        first, last = report.week_start, report.week_end
+        self.title.setText(f"<h2>Week {first.strftime('%a %Y-%m-%d')} to {last.strftime('%a %Y-%m-%d')}</h2>")
         self.report = report
-        self.model.set_report(report, {code: self.catalog.get(code).short_name for code in report.totals.codes})
+        catalog = self.prefs.catalog
+        self.model.set_report(report, {code: catalog.get(code).short_name for code in report.totals.codes})
         t = report.totals
         missing = f" · no default fee for {', '.join(t.missing_fees)}" if t.missing_fees else ""
         self.totals.setText(

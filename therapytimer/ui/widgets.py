@@ -1,4 +1,5 @@
-"""Small building blocks the pages share: bold fonts, read-only tables, and a row of navigation buttons."""
+"""Small building blocks the pages share: bold fonts, read-only tables, navigation rows, and the advice
+the window adds to a problem from below."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from collections.abc import Callable, Sequence
 from PySide6.QtCore import QAbstractItemModel
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QPushButton, QTableView
+
+from therapytimer.core.errors import Hint, TherapyTimerError
 
 
 def bold_font(points: int, base: QFont | None = None) -> QFont:
@@ -35,3 +38,17 @@ def nav_row(buttons: Sequence[tuple[str, Callable[[], object]]]) -> QHBoxLayout:
         row.addWidget(button)
     row.addStretch()
     return row
+
+
+def explained(error: TherapyTimerError) -> str:
+    """The problem, then what to do about it from the window (the command line words it its own way)."""
+    subject = error.subject or "FILE"
+    todo = {
+        Hint.FORCE: "choose another name",
+        Hint.OTHER_FILE: "start TherapyTimer with another database file: therapytimer --db FILE",
+        Hint.INIT: f"to start a new database in it, run: therapytimer init --db {subject}",
+        Hint.DISCIPLINE: "choose the session's discipline",
+        None: "",
+    }[error.hint]
+    text = str(error).rstrip(".")
+    return text + (f"; {todo}." if todo else ".")
