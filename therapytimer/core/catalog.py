@@ -13,8 +13,12 @@ Shapes are data so that a new CPT year or a new kind of timed code needs a catal
 A ``note`` that starts with "Medicare:" is shown as a warning whenever the code is billed under the
 Medicare rule (97014 is not valid for Medicare, 97010 is bundled).
 
-The built-in catalog ships in ``resources/codes.csv``. A user may add or override codes with a file
-of the same columns at ``<config folder>/codes.csv`` (see the README), validated with clear errors.
+The built-in catalog ships in ``resources/codes.csv``. A user may add codes with a file of the same
+columns at ``<config folder>/codes.csv`` (see the README). A user row replaces the built-in row of its
+code only when its ``replaces_builtin`` column says ``yes`` (and ``Catalog.notes`` then says so on every
+load); a row that would change only a built-in code's fee is refused: fees belong in the fee table
+(settings). Both files and the links between their rows are checked in one pass: every problem is
+reported at once, each with the file and line of the row to fix (a user's row, never the built-in one).
 """
 
 from __future__ import annotations
@@ -67,6 +71,8 @@ COLUMNS = (
     "valid_to",
     "default_fee_usd",
     "note",
+    "replaces_builtin",
+    "source",
 )
 REQUIRED_COLUMNS = ("code", "short_name", "kind")
 MAX_SHAPE_MINUTES = 480
@@ -74,6 +80,8 @@ MAX_SHAPE_MINUTES = 480
 # overflow the 28 digits of Decimal arithmetic (which would raise in the middle of a revenue report).
 MAX_FEE = Decimal(100_000)
 BUILTIN_SOURCE = "built-in"
+# Cells a row may fill besides these without changing what the catalog bills: the fee-table advice applies.
+FEE_ONLY_CELLS = ("code", "default_fee_usd", "replaces_builtin", "source")
 
 
 @dataclass(frozen=True)
@@ -91,7 +99,15 @@ class CodeSpec:
     valid_to: date | None = None
     default_fee: Decimal | None = None
     note: str = ""
-    source: str = BUILTIN_SOURCE
+    source: str = BUILTIN_SOURCE  # the file the row comes from: BUILTIN_SOURCE or the user's file
+    line: int = 0  # the row's line in `source` (0: not from a file)
+    replaces: str | None = None  # BUILTIN_SOURCE when the user's row replaces the built-in row of its code
+    citation: str = ""  # the `source` column: where the row's facts (dates, shape) come from
+
+    @property
+    def where(self) -> str:
+        """The file and line of the row, for problems and notes: "/home/x/codes.csv line 4"."""
+        return f"{self.source} line {self.line}" if self.line else self.source
 
     @property
     def timed(self) -> bool:
@@ -184,6 +200,12 @@ class Catalog:
             )
         return spec
 
+    @property
+    def notes(self) -> list[str]:
+        """Warnings (not errors) to show whenever the catalog is loaded: each built-in code a user's row
+        replaces, and where, e.g. "built-in 92507 replaced by /home/x/codes.csv line 4"."""
+        return [f"{s.replaces} {s.code} replaced by {s.where}" for s in self._specs.values() if s.replaces]
+
     def base_of(self, spec: CodeSpec) -> CodeSpec:
         """The code whose minutes an add-on's minutes join (97130 → 97129); itself otherwise."""
         base = self._base_of.get(spec.code)
@@ -249,7 +271,7 @@ def _parse_minutes(text: str, problems: list[str], where: str) -> int | None:
     return int(text)
 
 
-def _parse_row(row: dict[str, str], where: str, source: str, problems: list[str]) -> CodeSpec | None:
+def _parse_row(row: dict[str, str], where: str, line: int, source: str, problems: list[str]) -> CodeSpec | None:
     """One CSV row → CodeSpec, appending every problem found (so a user fixes them all at once)."""
     before = len(problems)
     code = row["code"].upper()
@@ -286,6 +308,9 @@ def _parse_row(row: dict[str, str], where: str, source: str, problems: list[str]
             fee = None
         if fee is None or not _usable_fee(fee):
             problems.append(f"{where}: default_fee_usd {fee_text!r} must be an amount such as 28.79")
+    replaces = row.get("replaces_builtin", "")
+    if replaces.lower() not in ("", "yes", "no"):
+        problems.append(f"{where}: replaces_builtin {replaces!r} must be yes, no or empty")
     if len(problems) > before or kind is None:
         return None
     first = first or POOL_UNIT_MINUTES
@@ -302,91 +327,193 @@ def _parse_row(row: dict[str, str], where: str, source: str, problems: list[str]
         default_fee=fee,
         note=row.get("note", ""),
         source=source,
+        line=line,
+        replaces=BUILTIN_SOURCE if replaces.lower() == "yes" else None,
+        citation=row.get("source", ""),
     )
 
 
-def parse_catalog(text: str, source: str) -> list[CodeSpec]:
-    """Parse catalog CSV text; raises CatalogError listing every problem with its line."""
+def _fee_advice(where: str, code: str) -> str:
+    return f"{where}: to change {code}'s fee, use the fee table in Settings (fees), not codes.csv"
+
+
+def _fee_only(row: Mapping[str, str], builtin: Mapping[str, CodeSpec]) -> bool:
+    """A row that names a built-in code and gives nothing but a fee (the other cells empty or absent)."""
+    others = any(value for column, value in row.items() if column not in FEE_ONLY_CELLS)
+    return row["code"].upper() in builtin and bool(row.get("default_fee_usd")) and not others
+
+
+def _same_but_fee(spec: CodeSpec, row: Mapping[str, str], builtin: CodeSpec) -> bool:
+    """True when a row gives a fee other than the built-in row's and every other cell it fills agrees with
+    the built-in row (an empty cell counts as agreeing: "97110,Therapeutic exercise,timed,,,,,,,31.00")."""
+    same = {c: getattr(builtin, c) for c in COLUMNS if c not in FEE_ONLY_CELLS and not row.get(c)}
+    alike = replace(spec, **same, default_fee=builtin.default_fee, source=builtin.source, line=builtin.line)
+    return (
+        spec.default_fee not in (None, builtin.default_fee)
+        and replace(alike, replaces=None, citation=builtin.citation) == builtin
+    )
+
+
+def _check_builtin(
+    spec: CodeSpec, row: Mapping[str, str], where: str, builtin: Mapping[str, CodeSpec], problems: list[str]
+) -> bool:
+    """A user's row against the built-in catalog: a fee alone belongs in the fee table, and a built-in code
+    is replaced only on request. False when the row is refused outright (it adds nothing to check)."""
+    base = builtin.get(spec.code)
+    if base is None:
+        if spec.replaces:
+            problems.append(
+                f"{where}: replaces_builtin is yes, but {spec.code} is not a built-in code (a typo in the code?)"
+            )
+        return True
+    if _same_but_fee(spec, row, base):
+        problems.append(_fee_advice(where, spec.code))
+        return False
+    if not spec.replaces:
+        problems.append(
+            f"{where}: {spec.code} is a built-in code; to replace its built-in row with this one, add a "
+            f"replaces_builtin column and write yes in it (to change only its fee, use the fee table in Settings)"
+        )
+    return True
+
+
+@dataclass(frozen=True)
+class _Read:
+    """One catalog file read: its codes, its problems, and the codes named by rows with problems (whose
+    consequences, a missing add-on say, are not reported again)."""
+
+    specs: list[CodeSpec]
+    problems: list[str]
+    failed: frozenset[str] = frozenset()
+
+
+def _read(text: str, source: str, builtin: Mapping[str, CodeSpec] | None) -> _Read:
+    """Parse catalog CSV text, collecting every problem with its line. `builtin`: the built-in codes when
+    `text` is a user's file (its rows are then checked against them), None for the built-in file itself."""
     problems: list[str] = []
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip() for h in reader.fieldnames or []]
     unknown = [h for h in header if h not in COLUMNS]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if unknown or missing:
+    columns = f"{source} line 1: missing column(s) {', '.join(missing)}"
+    if unknown or "code" in missing:
         if unknown:
             problems.append(
                 f"{source} line 1: unknown column(s) {', '.join(unknown)}; columns are {', '.join(COLUMNS)}"
             )
         if missing:
-            problems.append(f"{source} line 1: missing column(s) {', '.join(missing)}")
-        raise CatalogError(problems)
+            problems.append(columns)
+        return _Read([], problems)
     reader.fieldnames = header
     specs: list[CodeSpec] = []
     seen: set[str] = set()
+    failed: set[str] = set()
+    fee_rows = other_rows = 0
     for row in reader:
         where = f"{source} line {reader.line_num}"
         if None in row:
             problems.append(f"{where}: more fields than the header has columns")
+            other_rows += 1
             continue
         clean = {k: (v or "").strip() for k, v in row.items()}
         if not any(clean.values()):
             continue
-        spec = _parse_row(clean, where, source, problems)
+        if _fee_only(clean, builtin or {}):  # "97110,31.00": no name or kind needed to say where a fee goes
+            problems.append(_fee_advice(where, clean["code"].upper()))
+            fee_rows += 1
+            continue
+        other_rows += 1
+        if missing:
+            continue
+        spec = _parse_row(clean, where, reader.line_num, source, problems)
         if spec is None:
+            failed |= {clean["code"].upper(), clean.get("addon_code", "").upper()}
+            continue
+        if builtin is not None and not _check_builtin(spec, clean, where, builtin, problems):
             continue
         if spec.code in seen:
             problems.append(f"{where}: code {spec.code} appears twice in this file")
         seen.add(spec.code)
         specs.append(spec)
-    if problems:
-        raise CatalogError(problems)
-    return specs
+    if missing and (other_rows or not fee_rows):
+        problems.insert(0, columns)
+    return _Read(specs, problems, frozenset(failed - {""}))
 
 
-def _check_links(specs: dict[str, CodeSpec]) -> None:
-    """Every add-on must belong to exactly one timed base code, and every named add-on must exist."""
+def parse_catalog(text: str, source: str) -> list[CodeSpec]:
+    """Parse catalog CSV text; raises CatalogError listing every problem with its line."""
+    read = _read(text, source, None)
+    if read.problems:
+        raise CatalogError(read.problems)
+    return read.specs
+
+
+def _blame(first: CodeSpec, *others: CodeSpec) -> CodeSpec:
+    """The row a problem between rows is reported on: the first user's row among them (that row is what
+    changed; the built-in catalog is checked by the project's tests), else `first`."""
+    return next((s for s in (first, *others) if s.source != BUILTIN_SOURCE), first)
+
+
+def _check_links(specs: Mapping[str, CodeSpec], builtin: Mapping[str, CodeSpec], failed: frozenset[str]) -> list[str]:
+    """Every add-on must belong to exactly one timed base code and have its dates, and every named add-on
+    must exist. Problems that only repeat a row's own (`failed`) are left out."""
     problems: list[str] = []
-    owners: dict[str, list[str]] = {}
+    owners: dict[str, list[CodeSpec]] = {}
     for spec in specs.values():
-        if spec.addon_code:
-            addon = specs.get(spec.addon_code)
-            if addon is None or addon.kind is not Kind.ADDON:
-                problems.append(
-                    f"{spec.source}: {spec.code} names add-on {spec.addon_code}, which is not a code of kind addon"
-                )
-            owners.setdefault(spec.addon_code, []).append(spec.code)
-    for spec in specs.values():
-        if spec.kind is Kind.ADDON and len(owners.get(spec.code, [])) != 1:
-            bases = owners.get(spec.code, [])
+        if not spec.addon_code:
+            continue
+        owners.setdefault(spec.addon_code, []).append(spec)
+        if {spec.code, spec.addon_code} & failed:
+            continue
+        addon = specs.get(spec.addon_code)
+        if addon is None or addon.kind is not Kind.ADDON:
+            at = _blame(spec, *([addon] if addon else []))
             problems.append(
-                f"{spec.source}: add-on {spec.code} must be named as addon_code by exactly one timed "
-                f"code (found {len(bases)}{': ' + ', '.join(bases) if bases else ''})"
+                f"{at.where}: {spec.code} names add-on {spec.addon_code}, which is not a code of kind addon"
             )
-    if problems:
-        raise CatalogError(problems)
+        elif (addon.valid_from, addon.valid_to) != (spec.valid_from, spec.valid_to):
+            at = _blame(addon, spec)
+            problems.append(
+                f"{at.where}: add-on {addon.code} ({addon.validity()}) must have the dates of its base code "
+                f"{spec.code} ({spec.validity()}): it bills only with {spec.code}, and {spec.code}'s units after "
+                f"the first bill as {addon.code}"
+            )
+    for spec in specs.values():
+        bases = owners.get(spec.code, [])
+        if spec.kind is Kind.ADDON and len(bases) != 1 and spec.code not in failed:
+            former = [specs[b.code] for b in builtin.values() if b.addon_code == spec.code]
+            at = _blame(*bases, spec, *former)
+            found = f"{len(bases)}{': ' + ', '.join(b.code for b in bases) if bases else ''}"
+            problems.append(
+                f"{at.where}: add-on {spec.code} must be named as addon_code by exactly one timed code (found {found})"
+            )
+    return problems
 
 
-def read_catalog_file(path: Path, source: str | None = None) -> list[CodeSpec]:
-    """Read a catalog file, turning unreadable files into a CatalogError that names the file."""
+def _read_text(path: Path) -> str:
+    """A catalog file's text; an unreadable file is a CatalogError that names it."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise CatalogError([f"{path}: not UTF-8 text; save it as CSV (UTF-8)"]) from None
     except OSError as exc:
         raise CatalogError([f"{path}: cannot be read ({exc.strerror})"]) from None
-    return parse_catalog(text, source or str(path))
 
 
 def load_catalog(user_path: Path | None = None, *, include_user: bool = True) -> Catalog:
-    """The built-in catalog, with the user's catalog file (if present) adding or overriding codes."""
-    specs = {s.code: s for s in read_catalog_file(resource_path("codes.csv"), BUILTIN_SOURCE)}
+    """The built-in catalog with the user's catalog file (if present): its new codes added, and a built-in
+    code replaced only by a row that says so (`Catalog.notes` names each). Every problem of both files and
+    of the links between their rows raises one CatalogError, each with the file and line to fix."""
+    own = _read(_read_text(resource_path("codes.csv")), BUILTIN_SOURCE, None)
+    builtin = {s.code: s for s in own.specs}
     path = user_path if user_path is not None else user_catalog_path()
     try:
         present = include_user and path.exists()
     except OSError as exc:  # the config folder cannot be looked into
         raise CatalogError([f"{path}: cannot be read ({exc.strerror})"]) from None
-    if present:
-        for spec in read_catalog_file(path):
-            specs[spec.code] = spec
-    _check_links(specs)
+    user = _read(_read_text(path), str(path), builtin) if present else _Read([], [])
+    specs = builtin | {s.code: s for s in user.specs}
+    problems = own.problems + user.problems + _check_links(specs, builtin, user.failed)
+    if problems:
+        raise CatalogError(problems)
     return Catalog(specs.values())
