@@ -37,6 +37,7 @@ def test_missing_resource_says_where_it_looked() -> None:
 
 def test_config_dir_override_and_platform_default(user_dirs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert paths.user_catalog_path() == user_dirs / "codes.csv"
+    assert paths.user_mue_path() == user_dirs / "mue.csv"
     monkeypatch.delenv(paths.CONFIG_DIR_ENV)
     assert paths.config_dir().name == "therapytimer"
 

@@ -59,6 +59,11 @@ def user_catalog_path() -> Path:
     return config_dir() / "codes.csv"
 
 
+def user_mue_path() -> Path:
+    """The optional file a user edits to add or override MUE values (the CMS table changes every quarter)."""
+    return config_dir() / "mue.csv"
+
+
 def default_db_path() -> Path:
     """The platform's user data folder (`--db` and `THERAPYTIMER_DB` are the context's to apply)."""
     from platformdirs import user_data_path

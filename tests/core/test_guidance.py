@@ -23,7 +23,11 @@ def test_medicare_hints_for_the_pool_and_each_code() -> None:
         by_code["97110"].text()
         == "2 more min of 97110 → 2 units of 97110 (total stays 3: the unit moves from another code)"
     )
-    assert by_code["97112"].text() == "14 more min of 97112 → 3 units of 97112 (4 in all)"
+    # 38 + 23 min: 3 full blocks, then 8 and 8 leftover minutes tie for the 4th unit (higher fee: 97112).
+    assert (
+        by_code["97112"].text()
+        == "14 more min of 97112 → 3 units of 97112 (4 in all; the tie goes to 97112 by default)"
+    )
 
 
 def test_one_more_minute_wording() -> None:

@@ -211,7 +211,7 @@ def test_assistant_on_cognitive_pair_marks_each_unit_by_who_furnished_it() -> No
 
 @pytest.mark.parametrize(
     ("code", "discipline", "therapist", "assistant"),
-    [("96112", "OT", 30, 29), ("97545", "PT", 60, 59)],
+    [("97545", "OT", 60, 59), ("97545", "PT", 60, 59)],
 )
 def test_assistant_share_of_a_long_first_unit(code: str, discipline: str, therapist: int, assistant: int) -> None:
     # One 60-min (120-min) unit: the therapist is short of its midpoint (31, 61), the assistant over 10 %.
@@ -220,11 +220,12 @@ def test_assistant_share_of_a_long_first_unit(code: str, discipline: str, therap
     assert sum(ln.units for ln in result.lines if {"CQ", "CO"} & set(ln.modifiers)) == 1
 
 
-def test_first_hour_pair_gives_whole_units_to_whoever_furnished_them() -> None:
-    # 96112 + 96113: the assistant alone furnished the whole first hour, the therapist a whole 30 min.
-    result = bill({"96112": 30}, assistant={"96112": 60}, discipline="OT")
+def test_long_first_unit_pair_gives_whole_units_to_whoever_furnished_them() -> None:
+    # 97545 + 97546: the assistant alone furnished the whole first 2 hours, the therapist a whole further hour.
+    # (96112 + 96113 has the same shape, but an assistant may not furnish that test: see test_compliance.)
+    result = bill({"97545": 60}, assistant={"97545": 120}, discipline="OT")
     lines = [(ln.code, ln.modifiers, ln.minutes, ln.units) for ln in result.lines]
-    assert lines == [("96112", ("GO", "CO"), 60, 1), ("96113", ("GO",), 30, 1)]
+    assert lines == [("97545", ("GO", "CO"), 120, 1), ("97546", ("GO",), 60, 1)]
 
 
 def test_cognitive_minutes_pool_with_other_timed_codes() -> None:

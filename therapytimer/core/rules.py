@@ -10,19 +10,26 @@ Two payer rules (a per-payer setting, never inferred):
 
 Codes that are not 15-minute codes (per hour, "first hour + each 30 min") never pool: their units come
 from their own shape under both rules. Untimed codes bill one unit and only add to treatment time.
+
+The compliance data (`core.compliance`) decides by date of service how assistant minutes bill (no CQ/CO
+before 2020, then the reading of the day), refuses assistant minutes on codes an assistant may not furnish
+(evaluations), and warns when a code's units are above its MUE.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from itertools import combinations, islice
 from typing import Any
 
-from therapytimer.core.assistant import AssistantSplit, split_timed, split_untimed
+from therapytimer.core.assistant import AssistantSplit, Reading
+from therapytimer.core.assistant import split as assistant_split
 from therapytimer.core.catalog import POOL_UNIT_MINUTES, Catalog, CodeSpec, Discipline, Kind
+from therapytimer.core.compliance import Compliance, Period, builtin
 from therapytimer.core.errors import Hint, TherapyTimerError
 from therapytimer.core.words import plural
 
@@ -288,6 +295,20 @@ def _lines_for(
     return lines
 
 
+def _assistant_text(code: str, entry: _Merged, mod: str, split: AssistantSplit, period: Period) -> str:
+    """The CQ/CO reason in words, naming both clinicians' minutes."""
+    who = (
+        f"the therapist (alone or together with the assistant) furnished {entry.therapist} min, "
+        f"the assistant alone {entry.assistant} min"
+    )
+    if period.reading is Reading.NONE:
+        return (
+            f"{code}: {who}; no assistant modifier applies to dates of service {period.span()} "
+            f"({period.name}), so all {entry.total} min bill without {mod}"
+        )
+    return f"{code} assistant modifier {mod} ({period.name}): {who}; {split.reason}"
+
+
 def compute(
     services: Iterable[Service],
     rule: Rule,
@@ -296,13 +317,26 @@ def compute(
     discipline: Discipline | None = None,
     prefer: Sequence[str] = (),
     compare: bool = True,
+    day: date | None = None,
+    compliance: Compliance | None = None,
 ) -> UnitResult:
     """Bill one patient's day for one discipline under `rule`.
 
     `prefer` lists codes to favour in a tie (the clinician's choice); without it the default order of
-    `tie_rank` applies. Raises RuleInputError when assistant minutes have no modifier to carry them.
+    `tie_rank` applies. `day` is the date of service: it picks the CQ/CO reading and payment (None: the
+    reading in force today). `compliance` holds the guards as data (None: the built-in tables). Raises
+    RuleInputError when assistant minutes have no modifier to carry them, or are on a code an assistant
+    may not furnish.
     """
     services = list(services)
+    compliance = compliance or builtin()
+    period = compliance.period(day)
+    for service in services:
+        refusal = service.assistant_minutes > 0 and (
+            compliance.refusal(service.spec.code) or compliance.refusal(catalog.base_of(service.spec).code)
+        )
+        if refusal:
+            raise RuleInputError(refusal)
     merged = _merge(services, catalog)
     mod = ASSISTANT_MODIFIER.get(discipline) if discipline else None
     for entry in merged.values():
@@ -338,19 +372,19 @@ def compute(
         spec = entry.spec
         if spec.kind is Kind.UNTIMED:
             units = 1
-            split = split_untimed(entry.therapist, entry.assistant)
             text = f"{code}: untimed, 1 unit" + (
                 f"; its {entry.total} min count toward total treatment time only" if entry.total else ""
             )
         elif code in pooled:
             units = pool_units[code]
-            split = split_timed(units, entry.therapist, entry.assistant)
             text = _pool_reason(code, entry.total, units, spare, tie)
         else:
             units = units_for(entry.total, spec.first_minutes, spec.each_minutes)
-            split = split_timed(units, entry.therapist, entry.assistant, spec.first_minutes, spec.each_minutes)
             shape = "" if spec.pooled else f" ({spec.shape()}; reached past the midpoint; never pooled)"
             text = f"{code}: {entry.total} min → {plural(units, 'unit')}{shape}"
+        split = assistant_split(
+            period.reading, spec.timed, units, entry.therapist, entry.assistant, spec.first_minutes, spec.each_minutes
+        )
         if spec.addon_code and units:
             text += f": 1 × {code} + {units - 1} × {spec.addon_code}"
         explanation.append(text)
@@ -359,9 +393,12 @@ def compute(
                 f"{spec.addon_code} minutes count under {code}: together they bill 1 × {code} then {spec.addon_code}"
             )
         if entry.assistant:
-            explanation.append(f"{code} assistant modifier {mod}: {split.reason}")
+            assert mod is not None  # checked above: assistant minutes need PT or OT
+            explanation.append(_assistant_text(code, entry, mod, split, period))
         service_units[code] = units
-        lines += _lines_for(entry, units, split, base_modifiers, catalog, mod)
+        plain = period.reading is Reading.NONE  # no CQ/CO then: the assistant's minutes join the plain line
+        billed_as = _Merged(spec, entry.total, 0, entry.given) if plain else entry
+        lines += _lines_for(billed_as, units, split, base_modifiers, catalog, None if plain else mod)
         if discipline and discipline not in spec.disciplines:
             warnings.append(
                 f"{code} is not usually billed by {discipline.value} (catalog lists {spec.discipline_text()})"
@@ -381,13 +418,27 @@ def compute(
             f"Tie: {', '.join(t.codes)} each have {t.leftover_minutes} leftover min for {plural(t.units, 'unit')}; "
             f"given to {', '.join(t.chosen)} ({why}). Billing another of them instead is equally correct."
         )
+    billed: dict[str, int] = {}
+    for line in lines:
+        billed[line.code] = billed.get(line.code, 0) + line.units
+    for code, units in billed.items():
+        limit = compliance.limit(code)
+        if limit is not None and units > limit.units:
+            warnings.append(limit.warning(units))
     timed = sum(e.total for e in merged.values() if e.spec.timed)
     treatment = sum(e.total for e in merged.values())
     total_units = sum(ln.units for ln in lines)
     other_units = None
     if compare:
         other_units = compute(
-            services, rule.other, catalog, discipline=discipline, prefer=prefer, compare=False
+            services,
+            rule.other,
+            catalog,
+            discipline=discipline,
+            prefer=prefer,
+            compare=False,
+            day=day,
+            compliance=compliance,
         ).total_units
         explanation.append(f"Under the {rule.other.long_name} the same minutes bill {plural(other_units, 'unit')}.")
     return UnitResult(

@@ -1,8 +1,8 @@
 """The settings' one owner below the faces: loaded once, changed in one place, and listened to.
 
-It holds the settings and the catalog with the clinic's fees applied, saves changes, and tells every
-listener (the window's views, the use cases) when they change, so no face hands a new catalog to five
-holders by hand.
+It holds the settings, the catalog with the clinic's fees applied and the compliance data (with the user's
+MUE values), saves changes, and tells every listener (the window's views, the use cases) when they change,
+so no face hands a new catalog to five holders by hand.
 """
 
 from __future__ import annotations
@@ -13,22 +13,32 @@ from pathlib import Path
 from typing import Any
 
 from therapytimer.core.catalog import Catalog
+from therapytimer.core.compliance import Compliance, builtin
 from therapytimer.core.settings import Settings
 
 
 class Preferences:
-    def __init__(self, settings: Settings, base_catalog: Catalog, path: Path | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        base_catalog: Catalog,
+        path: Path | None = None,
+        compliance: Compliance | None = None,
+    ) -> None:
         self.settings = settings
         self.base_catalog = base_catalog  # before the clinic's fees
         self.path = path  # None: never saved (the self-test, some tests)
+        self.compliance = compliance or builtin()  # who may furnish what, CQ/CO by date, MUE values
         self.catalog, self.fee_problems = base_catalog.with_fees(settings.fees)
         self._listeners: list[Callable[[], None]] = []
 
     @classmethod
-    def load(cls, path: Path, base_catalog: Catalog) -> tuple[Preferences, list[str]]:
+    def load(
+        cls, path: Path, base_catalog: Catalog, compliance: Compliance | None = None
+    ) -> tuple[Preferences, list[str]]:
         """The settings in `path` (each bad field reported and defaulted on its own), and the problems."""
         settings, problems = Settings.load(path)
-        prefs = cls(settings, base_catalog, path)
+        prefs = cls(settings, base_catalog, path, compliance)
         return prefs, [*problems, *prefs.fee_problems]
 
     @property
