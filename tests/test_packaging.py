@@ -24,6 +24,7 @@ def test_wheel_ships_resources_and_entry_points(tmp_path: Path) -> None:
         names = set(archive.namelist())
         entry_points = next(archive.read(n).decode() for n in names if n.endswith("entry_points.txt"))
     assert "therapytimer/resources/codes.csv" in names
+    assert {f"therapytimer/resources/compliance/{n}" for n in ("assistant_excluded.csv", "mue.csv")} <= names
     assert not any(n.startswith("tests/") for n in names)
     assert "therapytimer = therapytimer.cli:main" in entry_points
     assert "[gui_scripts]\ntherapytimer-gui = therapytimer.cli:gui_main" in entry_points

@@ -208,3 +208,41 @@ def test_units_imports_neither_qt_nor_storage() -> None:
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", probe], check=True, cwd=REPO, capture_output=True, env=_env())
+
+
+def test_codes_shows_which_built_in_codes_are_replaced(capsys: pytest.CaptureFixture[str], user_dirs: Path) -> None:
+    """Issue #10 item 6: the table names each replacement with its file and line; --json marks the code."""
+    path = user_dirs / "codes.csv"
+    path.write_text(
+        "code,short_name,kind,disciplines,valid_to,replaces_builtin\n"
+        "X1234,Mine,untimed,SLP,,\n"
+        "92507,Speech/language treatment,untimed,SLP,2027-06-30,yes\n"
+    )
+    code, out, err = run(capsys, "codes", "--all", "speech")
+    assert code == 0 and err == ""
+    assert out.rstrip().endswith(f"built-in 92507 replaced by {path} line 3")
+    entries = {e["code"]: e for e in json.loads(run(capsys, "codes", "--json", "--all")[1])}
+    assert entries["92507"]["replaces"] == "built-in" and entries["92507"]["source"] == str(path)
+    assert entries["92507"]["valid_to"] == "2027-06-30"
+    assert "replaces" not in entries["X1234"] and "replaces" not in entries["97110"]
+    path.unlink()
+    assert "replaced by" not in run(capsys, "codes", "--all")[1]
+
+
+def test_every_catalog_problem_is_listed_in_one_run(capsys: pytest.CaptureFixture[str], user_dirs: Path) -> None:
+    """0.1 listed the rows' problems, then (once fixed) the links', and blamed a bad 97130 on the built-ins."""
+    path = user_dirs / "codes.csv"
+    path.write_text(
+        "code,short_name,kind,first_minutes,each_minutes,addon_code,default_fee_usd,replaces_builtin\n"
+        "97110,Therapeutic exercise,timed,,,,31.00,\n"
+        "X0001,Base,timed,30,15,X0002,,\n"
+        "97130,Cognitive add-on,timed,,,,,yes\n"
+    )
+    code, out, err = run(capsys, "codes")
+    assert code == 2 and out == ""
+    lines = err.splitlines()
+    assert lines[0] == "therapytimer: the code catalog has problems; fix them and try again:"
+    assert f"  {path} line 3: X0001 names add-on X0002, which is not a code of kind addon" in lines
+    assert f"  {path} line 4: 97129 names add-on 97130, which is not a code of kind addon" in lines
+    assert any(line.startswith(f"  {path} line 2: to change 97110's fee") for line in lines)
+    assert not any("built-in" in line and "97130" in line for line in lines)

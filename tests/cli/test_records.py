@@ -145,11 +145,16 @@ def test_export_warns_about_running_timers(capsys: pytest.CaptureFixture[str], t
     workspace.timers.start(s.id, "97110")
     workspace.close()
     clock.advance(minutes=91)
-    code, _, err = run_at(clock, capsys, "--db", str(path), "export")
-    assert code == 0 and err == (
-        "note: 1 timer still running, 1 of them for over 90 min (probably forgotten: check them); "
-        "their minutes are counted up to now\n"
+    code, out, err = run_at(clock, capsys, "--db", str(path), "export")
+    assert (code, out) == (2, "") and err == (
+        "export: 2026-11-23 is not finished: 2 things still open or running; nothing was exported. "
+        "Close them first, or add --allow-open:\n"
+        "  MT (PT): session open\n"
+        "  MT: 97110 started 2026-11-23 14:00, past the 90-minute limit and not confirmed\n"
     )
+    code, out, err = run_at(clock, capsys, "--db", str(path), "export", "--allow-open")
+    assert code == 0 and ",MT,PT,,cms,97110,Therapeutic exercise,GP,90,6," in out  # only up to the limit
+    assert err.startswith("note: exported with 2 things not finished")
 
 
 def _write(tmp_path: Path, name: str, payload: object) -> Path:

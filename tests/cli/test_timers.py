@@ -13,7 +13,6 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,9 +20,9 @@ from typing import Any
 import pytest
 
 import therapytimer.cli.timers
+from tests.cli.conftest import Cli
 from tests.conftest import REPO
 from tests.helpers import open_workspace
-from therapytimer.cli import main
 from therapytimer.core.clock import FakeClock
 from therapytimer.core.session import Session
 from therapytimer.services.timers import Timers
@@ -31,59 +30,6 @@ from therapytimer.services.timers import Timers
 DAY = "2026-11-23"
 START = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 LABEL = re.compile(r"session ([0-9a-f]{8})")
-
-
-@pytest.fixture(autouse=True)
-def log_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """The commands write a log: keep it out of the user's real log folder."""
-    folder = tmp_path / "log"
-    monkeypatch.setenv("THERAPYTIMER_LOG_DIR", str(folder))
-    yield folder
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(START)
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    """The database the commands use by default (conftest points THERAPYTIMER_DB here)."""
-    return tmp_path / "data" / "therapytimer.db"
-
-
-class Cli:
-    """`therapytimer ...` in this process, on the fake clock; returns (exit status, stdout, stderr)."""
-
-    def __init__(self, capsys: pytest.CaptureFixture[str], clock: FakeClock) -> None:
-        self.capsys = capsys
-        self.clock = clock
-
-    def __call__(self, *args: str) -> tuple[int, str, str]:
-        code = main(list(args), clock=self.clock)
-        out, err = self.capsys.readouterr()
-        return code, out, err
-
-    def ok(self, *args: str) -> str:
-        code, out, err = self(*args)
-        assert (code, err) == (0, ""), err
-        return out
-
-    def refused(self, *args: str) -> str:
-        """The one line on stderr of a command that must fail with exit 2 and print nothing else."""
-        code, out, err = self(*args)
-        assert (code, out) == (2, ""), (code, out, err)
-        assert err.count("\n") == 1 and err.endswith("\n"), err
-        return err.rstrip("\n")
-
-    def status(self, *args: str) -> dict[str, Any]:
-        data: dict[str, Any] = json.loads(self.ok("status", "--json", *args))
-        return data
-
-
-@pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str], clock: FakeClock) -> Cli:
-    return Cli(capsys, clock)
 
 
 def timers_of(session: dict[str, Any]) -> dict[str, tuple[int, bool, str]]:
@@ -364,11 +310,14 @@ def test_close_prints_the_note_summary_and_stops_the_clock(cli: Cli, clock: Fake
         f"Closed MT · PT · session {mt}. For the note:\n"
         "\n"
         "2026-11-23 · MT · PT · Medicare 8-minute rule (pooled)\n"
+        "Clinician: (not named)\n"
+        "Treatment times: 15:00–15:33\n"
         "Total timed code treatment minutes: 33\n"
         "Total treatment time: 33 minutes\n"
         "Total units: 2\n"
-        "  97110 GP × 1 (23 min) Therapeutic exercise\n"
-        "  97112 GP × 1 (10 min) Neuromuscular re-education\n"
+        "Timed codes (every one, billed or not):\n"
+        "  97110 GP: 23 min, therapist, alone or with the assistant, 1 unit (Therapeutic exercise)\n"
+        "  97112 GP: 10 min, therapist, alone or with the assistant, 1 unit (Neuromuscular re-education)\n"
     )
     clock.advance(minutes=30)
     [session] = cli.status()["sessions"]

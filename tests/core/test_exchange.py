@@ -643,13 +643,16 @@ def test_a_backup_round_trips_through_import_to_the_same_bill() -> None:
 
 
 def test_a_backup_of_a_timer_left_running_overnight_re_imports() -> None:
-    """A forgotten timer counts up to now but never past a day (1440 min), so its backup re-imports."""
+    """A forgotten timer counts only up to the forgotten-timer limit (90 min by default; 0.1 counted up to a
+    whole day), and never past a day even with no limit, so its backup re-imports."""
     running = Segment(0, "s", "97110", Who.THERAPIST, START)
     session = Session(
         "s", "AB", Discipline.PT, Rule.CMS, date(2026, 11, 23), START, codes=(CodeEntry("97110"),), segments=(running,)
     )
-    text = json.dumps(dump_sessions([session], START + timedelta(days=1, minutes=1)))
-    (back,) = parse_sessions(text, CATALOG)
+    later = START + timedelta(days=1, minutes=1)
+    (back,) = parse_sessions(json.dumps(dump_sessions([session], later)), CATALOG)
+    assert back.codes == (ImportedCode("97110", 90, None),)
+    (back,) = parse_sessions(json.dumps(dump_sessions([session], later, timedelta(days=3))), CATALOG)
     assert back.codes == (ImportedCode("97110", 1440, None),)
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from tests.helpers import CATALOG
 from therapytimer.core.catalog import Discipline
-from therapytimer.core.live import live_view, note_text, same_bill
+from therapytimer.core.live import live_view, same_bill
 from therapytimer.core.rules import Rule
 from therapytimer.core.session import CodeEntry, Segment, Session, Who
 
@@ -73,17 +73,3 @@ def test_the_bill_is_reused_while_the_minutes_are_the_same() -> None:
 def test_forgotten_timers_are_flagged_on_their_row() -> None:
     view = live_view(NOW, [NOW], CATALOG, at(100), forgotten_after=timedelta(minutes=90))
     assert {r.code: r.forgotten for r in view.rows} == {"97110": True, "97112": False, "97161": False}
-
-
-def test_note_text_has_what_the_note_must_document() -> None:
-    text = note_text(live_view(NOW, [MORNING, NOW], CATALOG, at(14.5)))
-    assert text.splitlines()[:4] == [
-        "2026-11-23 · MT · PT · Medicare 8-minute rule (pooled)",
-        "Total timed code treatment minutes: 24",
-        "Total treatment time: 54 minutes",
-        "Total units: 3",
-    ]
-    assert "  97110 GP × 1 (10 min) Therapeutic exercise" in text  # the CQ line bills nothing: omitted
-    assert "(Billed with 1 other session(s) of this patient today.)" in text
-    alone = note_text(live_view(NOW, [NOW], CATALOG, at(14.5)))
-    assert "Billed with" not in alone

@@ -48,3 +48,30 @@ def test_a_broken_user_catalog_stops_a_command_but_not_the_window(tmp_path: Path
         build_context(str(tmp_path / "x.db"))
     context = build_context(str(tmp_path / "x.db"), strict_catalog=False)
     assert "only the built-in codes are available" in context.problems[0] and "97110" in context.catalog
+
+
+def test_the_built_in_codes_a_user_file_replaces_are_shown_once(tmp_path: Path, user_dirs: Path) -> None:
+    """Issue #10 item 6: a replaced built-in code is said on every load, by the window and the commands."""
+    path = user_dirs / "codes.csv"
+    path.write_text(
+        "code,short_name,kind,disciplines,valid_to,replaces_builtin\n"
+        "92507,Speech/language treatment,untimed,SLP,2027-06-30,yes\n"
+    )
+    (user_dirs / "settings.json").write_text('{"fees": {"92507": "80.00"}}')
+    for strict in (True, False):
+        context = build_context(str(tmp_path / "x.db"), strict_catalog=strict)
+        assert context.problems == [f"built-in 92507 replaced by {path} line 2"]
+        assert context.catalog.get("92507").valid_to is not None and context.catalog.get("92507").default_fee == 80
+
+
+def test_a_fee_in_the_user_catalog_is_sent_to_the_fee_table(tmp_path: Path, user_dirs: Path) -> None:
+    path = user_dirs / "codes.csv"
+    path.write_text("code,default_fee_usd\n97110,31.00\n")
+    advice = f"{path} line 2: to change 97110's fee, use the fee table in Settings (fees), not codes.csv"
+    with pytest.raises(CatalogError) as caught:
+        build_context(str(tmp_path / "x.db"))
+    assert caught.value.problems == [advice]
+    context = build_context(str(tmp_path / "x.db"), strict_catalog=False)
+    assert (
+        advice in context.problems[0] and context.catalog.get("97110").default_fee == CATALOG.get("97110").default_fee
+    )

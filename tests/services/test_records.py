@@ -15,6 +15,7 @@ from therapytimer.core.clock import FakeClock
 from therapytimer.core.exchange import ExchangeError
 from therapytimer.core.export import ExportError
 from therapytimer.core.settings import Settings, WeekStart
+from therapytimer.services.records import UnfinishedDay
 from therapytimer.services.workspace import Workspace
 
 START = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)  # a Wednesday
@@ -41,18 +42,30 @@ def test_the_week_starts_where_the_settings_say_unless_asked(ws: Workspace) -> N
     assert ws.records.week(DAY, "monday").week_start == date(2026, 11, 23)
 
 
-def test_the_days_lines_count_running_and_forgotten_timers_with_the_configured_limit(
-    ws: Workspace, clock: FakeClock
-) -> None:
+def test_an_unfinished_day_is_not_exported_by_accident(ws: Workspace, clock: FakeClock) -> None:
+    """0.1 exported a day with open sessions and running timers without a word, and billed a timer left
+    running on Monday as 96 units on Friday. The limit here is the settings' 30 minutes."""
     s = ws.timers.open_session("MT", Discipline.PT)
     ws.timers.start(s.id, "97110")
     clock.advance(minutes=31)
-    lines, data = ws.records.export_csv(DAY)
-    assert (lines.running, lines.forgotten(ws.context.prefs.forgotten_after)) == (1, 1)
-    assert lines.lines[0][5:10] == ("97110", "Therapeutic exercise", "GP", "31", "2")
+    with pytest.raises(UnfinishedDay) as caught:
+        ws.records.export_csv(DAY)
+    assert [f.kind.value for f in caught.value.findings] == ["open-session", "over-limit"]
+    assert "past the 30-minute limit and not confirmed" in caught.value.findings[1].message
+    with pytest.raises(UnfinishedDay):
+        ws.records.export_json(DAY)
+    lines, data = ws.records.export_csv(DAY, allow_open=True)
+    assert lines.lines[0][5:10] == ("97110", "Therapeutic exercise", "GP", "30", "2")  # up to the limit only
     assert data.startswith(b"\xef\xbb\xbfdate,patient")
-    _, doc = ws.records.export_json(DAY)
-    assert json.loads(doc)["sessions"][0]["codes"] == [{"code": "97110", "minutes": 31}]
+    _, doc = ws.records.export_json(DAY, allow_open=True)
+    assert json.loads(doc)["sessions"][0]["codes"] == [{"code": "97110", "minutes": 30}]
+    ws.timers.still_treating(s.id, "97110")  # the clinician says so: it counts on
+    clock.advance(minutes=5)
+    assert [f.kind.value for f in ws.records.day(DAY).unfinished] == ["open-session", "running-timer"]
+    assert ws.records.day(DAY).lines[0][8] == "36"
+    ws.timers.close(s.id)
+    lines, _ = ws.records.export_csv(DAY)
+    assert lines.unfinished == [] and lines.lines[0][8] == "36"
 
 
 def test_an_export_never_goes_over_the_database(ws: Workspace, tmp_path: Path) -> None:

@@ -27,13 +27,14 @@ from pytestqt.qtbot import QtBot
 from tests.conftest import REPO
 from tests.helpers import CATALOG, open_workspace
 from therapytimer.core.catalog import Discipline, load_catalog
+from therapytimer.core.checks import Finding
 from therapytimer.core.clock import FakeClock
 from therapytimer.core.reports import week_bounds, week_report
 from therapytimer.core.rules import Rule
 from therapytimer.core.session import Role, State, Who
 from therapytimer.core.settings import Settings, WeekStart
 from therapytimer.services.context import build_context
-from therapytimer.ui import app, dialogs
+from therapytimer.ui import app, dialogs, main_window
 from therapytimer.ui.dialogs import (
     MinutesDialog,
     NewSession,
@@ -326,8 +327,36 @@ def test_cues_when_a_unit_is_reached_and_a_timer_runs_long(
     assert cues == ["97110 reached 1 unit", "Total: 1 unit"] and beeps == [True, True]
     clock.advance(minutes=83)
     window.tick()
-    assert any("has run over 90 min" in c for c in cues)
-    assert window.panel.cards[0].warning.isVisibleTo(window.panel.cards[0])
+    assert any("has run past the 90-minute limit and counts no further" in c for c in cues)
+    card = window.panel.cards[0]
+    assert card.warning.isVisibleTo(card) and card.keep.isVisibleTo(card) and card.stop.isVisibleTo(card)
+    assert window.banner.isVisibleTo(window) and "Still treating, or Stop at… on its card" in window.banner_text.text()
+    window.settings.sound = False
+    beeps.clear()
+    clock.advance(minutes=30)
+    window.tick()
+    assert card.clock.text() == "90:00"  # it counts no further without the clinician's say-so
+    sid = window.panel.session.id if window.panel.session else ""
+    qtbot_click(card.keep)
+    assert not card.keep.isVisibleTo(card) and "Still treating" in window.timers.session(sid).history()[-1][1]
+    clock.advance(minutes=91)
+    window.tick()
+    assert beeps == [True]  # loud whatever the sound setting: it may be billing nothing now
+    stopped_at: list[datetime] = []
+
+    def choose(_parent: QWidget, code: str, earliest: datetime, offered: datetime, latest: datetime) -> datetime:
+        stopped_at.append(offered)
+        return offered
+
+    window.panel.ask_stop_time = choose
+    qtbot_click(card.stop)
+    session = window.timers.session(sid)
+    assert session.running() == [] and session.segments[0].end == stopped_at[0]
+    assert session.code_time("97110", clock.now()).minutes == 211  # 121 until "still treating", then the limit: 90
+
+
+def qtbot_click(button: QPushButton) -> None:
+    button.click()
 
 
 def test_close_session_shows_what_the_note_needs(window: MainWindow, clock: FakeClock) -> None:
@@ -339,7 +368,9 @@ def test_close_session_shows_what_the_note_needs(window: MainWindow, clock: Fake
     window.ask_text = recorder(shown, answer=False)
     assert not window.close_session()
     assert window.timers.session(sid).state is State.OPEN
-    assert "Total timed code treatment minutes: 23" in shown[0] and "97110 GP × 2 (23 min)" in shown[0]
+    assert "Total timed code treatment minutes: 23" in shown[0]
+    assert "97110 GP: 23 min, therapist, alone or with the assistant, 2 units" in shown[0]
+    assert "Clinician: Dana Lee" in shown[0]
     window.ask_text = lambda *_a, **_k: True
     assert window.close_session()
     assert window.timers.session(sid).state is State.CLOSED and window.sessions.count() == 0
@@ -377,10 +408,31 @@ def test_day_view_and_export(window: MainWindow, clock: FakeClock, tmp_path: Pat
     window.panel.pause_all()
     window.tabs.setCurrentWidget(window.day)
     assert window.day.model.rowCount() == 1 and window.day.model.index(0, 4).data() == "97110"
+    assert "MT: session open" not in window.day.findings.text()
+    assert "MT (PT): session open" in window.day.findings.text()  # the day checks, listed on the page
+    assert window.day.model.index(0, 3).data() == "Medicare 8-minute rule (pooled)"  # plain words, not cms
     target = tmp_path / "out" / "day.csv"
     target.parent.mkdir()
     window.day.choose_path = lambda _w, suggested: target if suggested.name == "therapytimer-2026-11-23.csv" else None
+    asked: list[list[str]] = []
+
+    def unfinished(answer: str | None) -> Callable[[QWidget, list[Finding]], str | None]:
+        def ask(_parent: QWidget, findings: list[Finding]) -> str | None:
+            asked.append([f.message for f in findings])
+            return answer
+
+        return ask
+
+    window.day.ask_unfinished = unfinished(None)  # the day is not finished: listed first, nothing exported
+    assert not window.day.export() and not target.exists()
+    assert asked == [["MT (PT): session open"]] and "the day is not finished" in window.day.status.text()
+    window.day.ask_unfinished = unfinished("export")  # export anyway: the session stays open
+    assert window.day.export() and target.exists()
+    assert window.timers.open_sessions() != []
+    target.unlink()
+    window.day.ask_unfinished = unfinished("close")  # close it, then export
     assert window.day.export()
+    assert window.timers.open_sessions() == [] and "session open" not in window.day.findings.text()
     assert target.read_bytes().startswith(b"\xef\xbb\xbfdate,patient")
     assert "Exported 1 line to" in window.day.status.text()
     window.day.choose_path = lambda _w, _s: tmp_path  # a folder: refused with the reason
@@ -655,9 +707,20 @@ def test_app_main_shows_the_window_or_explains(
     shown: list[bool] = []
     monkeypatch.setattr(MainWindow, "show", lambda self: shown.append(True))
     monkeypatch.setattr(QApplication, "exec", lambda *_: 0)
+    asked: list[bool] = []
+
+    def ask(_parent: QWidget) -> str:
+        asked.append(True)
+        return "Dana Lee"
+
+    monkeypatch.setattr(main_window, "ask_clinician", ask)
     settings = tmp_path / "settings.json"
     assert app.main(build_context(str(tmp_path / "main.db"), settings_file=settings, strict_catalog=False)) == 0
-    assert shown == [True]
+    assert shown == [True] and asked == [True]  # the first start asks for the clinician's name, once
+    saved = json.loads(settings.read_text())
+    assert saved["provider"] == "Dana Lee" and saved["clinician_asked"] is True
+    assert app.main(build_context(str(tmp_path / "main.db"), settings_file=settings, strict_catalog=False)) == 0
+    assert asked == [True]
     warnings: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *a: warnings.append(a[2]))
     assert app.main(build_context(str(tmp_path), settings_file=settings, strict_catalog=False)) == 2
@@ -997,7 +1060,7 @@ def test_the_window_shows_within_one_poll_what_another_process_did(
     other.timers.close(session.id)  # closed elsewhere: the window stops showing it as open
     assert window.poll()
     assert window.sessions.count() == 0 and window.panel.session is None and window.panel.cards == []
-    assert window.day.summary.text() == "JK (OT)" and window.day.model.rowCount() == 1
+    assert window.day.summary.text() == "JK · OT · Medicare 8-minute rule (pooled)" and window.day.model.rowCount() == 1
     other.close()
 
 

@@ -131,6 +131,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     _patient_options(start, "the patient's session of that discipline, or of a new one (default: the settings)")
     start.add_argument("--payer", metavar="NAME", help="the payer profile of a new session (default: settings)")
     start.add_argument("--who", choices=[w.value for w in Who], help="who is treating (default: who treated last)")
+    start.add_argument("--provider", metavar="NAME", help="the clinician of a new session (default: the settings)")
 
     pause = command(
         "pause",
@@ -143,6 +144,35 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     pause.add_argument("code", nargs="?", metavar="CODE")
     _patient_options(pause, "which of the patient's open sessions, when there are two")
     pause.add_argument("--all", action="store_true", help="pause every running timer, in every session")
+    pause.add_argument(
+        "--at", metavar="HH:MM", help="stop CODE at this time instead of now (a timer left running: when it ended)"
+    )
+
+    confirm = command(
+        "confirm",
+        "timers",
+        "cmd_confirm",
+        "still treating: a timer past the forgotten-timer limit counts on",
+        "A running timer never bills more than the forgotten-timer limit (90 minutes by default) without the "
+        "clinician's say-so: confirm says it is still treating. To stop it when it really ended instead, use "
+        "pause CODE --at HH:MM.",
+    )
+    confirm.add_argument("code", nargs="?", metavar="CODE")
+    _patient_options(confirm, "which of the patient's open sessions, when there are two")
+
+    note = command(
+        "note",
+        "timers",
+        "cmd_note",
+        "what the treatment note must document for a patient's day",
+        "The same text as the window's close summary and Copy for note: total timed code minutes, total "
+        "treatment time, every timed code with its minutes (0 units too), the therapist's and the assistant's "
+        "minutes on their own lines, untimed services, the rule, the clinician and the treatment times.",
+    )
+    note.add_argument("--patient", metavar="ALIAS", help="the patient (default: the session that ran last)")
+    note.add_argument("--discipline", type=str.upper, choices=[d.value for d in Discipline], help="PT, OT or SLP")
+    _date_option(note, "the day (default today)")
+    note.add_argument("--json", action="store_true", help="print one JSON object")
 
     close = command(
         "close",
@@ -152,6 +182,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
         "Stop the session's timers, close it, and print what the treatment note must document.",
     )
     _patient_options(close, "which of the patient's open sessions, when there are two")
+    _date_option(close, "the session's date of service, to close an older day's session (default today)")
 
     status = command(
         "status",
@@ -185,6 +216,23 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     export.add_argument("--out", metavar="FILE", help="write here (atomically) instead of to standard output")
     export.add_argument("--format", choices=["csv", "json"], default="csv", help="csv (default) or json")
     export.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    export.add_argument(
+        "--allow-open",
+        action="store_true",
+        help="export a day with open sessions or running timers anyway (they are named on stderr)",
+    )
+
+    check = command(
+        "check",
+        "records",
+        "cmd_check",
+        "the day checks: what could make the day's bill wrong",
+        "Open sessions, running timers and timers past the forgotten-timer limit; minutes above the clock time "
+        "they fit in; units above a code's per-day limit (MUE); more than four timed units an hour; sessions "
+        "with no clinician. Exit 0 when the day is clean, 1 when there are findings.",
+    )
+    _date_option(check, "the day (default today)")
+    check.add_argument("--json", action="store_true", help="print one JSON object")
 
     week = command(
         "week",
@@ -291,7 +339,10 @@ def _run(args: argparse.Namespace, clock: Clock | None) -> int:
             setup_logging(args.context.log_dir, args.log_level)
         return int(args.func(args))
     except CatalogError as exc:
-        print("therapytimer: the code catalog has problems; fix them and try again:", file=sys.stderr)
+        from therapytimer.core.compliance import ComplianceError  # a CatalogError too: the MUE file
+
+        what = "your MUE file" if isinstance(exc, ComplianceError) else "the code catalog"
+        print(f"therapytimer: {what} has problems; fix them and try again:", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return EXIT_USAGE

@@ -11,6 +11,7 @@ from datetime import date
 
 from therapytimer.cli.common import UsageError, explained, table
 from therapytimer.core.catalog import CODE_PATTERN, Catalog, CodeError, Discipline
+from therapytimer.core.compliance import Compliance
 from therapytimer.core.guidance import next_units
 from therapytimer.core.rules import MAX_MINUTES, Rule, RuleInputError, Service, UnitResult, compute
 from therapytimer.paths import user_catalog_path
@@ -35,7 +36,7 @@ def _parse_code_minutes(arg: str, *, need_minutes: bool, label: str = "") -> tup
     return code, int(minutes)
 
 
-def _services(args: argparse.Namespace, catalog: Catalog) -> list[Service]:
+def _services(args: argparse.Namespace, catalog: Catalog, compliance: Compliance) -> list[Service]:
     if not args.codes:
         raise UsageError("units: give at least one code, e.g. therapytimer units 97110=23")
     minutes: dict[str, int] = {}
@@ -60,6 +61,9 @@ def _services(args: argparse.Namespace, catalog: Catalog) -> list[Service]:
             raise UsageError(f"--assistant {arg}: {code} is not among the codes given; list it too, e.g. {code}=0")
         if code in assistant:
             raise UsageError(f"--assistant {arg}: {code} is given twice")
+        refusal = compliance.refusal(code) if value else None
+        if refusal:
+            raise UsageError(f"--assistant {arg}: {refusal}")
         assistant[code] = value or 0
     for code in args.prefer:
         if code.upper() not in minutes:
@@ -87,16 +91,16 @@ def _human(result: UnitResult, hints: list[str], day: date) -> str:
 
 
 def cmd_units(args: argparse.Namespace) -> int:
-    catalog = args.context.catalog
+    catalog, compliance = args.context.catalog, args.context.compliance
     args.date = args.date or args.context.clock.today()
-    services = _services(args, catalog)
+    services = _services(args, catalog, compliance)
     discipline = Discipline(args.discipline) if args.discipline else None
-    prefer = [c.upper() for c in args.prefer]
+    rule, prefer, day = Rule(args.rule), [c.upper() for c in args.prefer], args.date
     try:
-        result = compute(services, Rule(args.rule), catalog, discipline=discipline, prefer=prefer)
+        result = compute(services, rule, catalog, discipline=discipline, prefer=prefer, day=day, compliance=compliance)
     except RuleInputError as exc:
         raise UsageError(explained(exc, "units")) from None
-    hints = next_units(services, Rule(args.rule), catalog, discipline=discipline, prefer=prefer)
+    hints = next_units(services, rule, catalog, discipline=discipline, prefer=prefer, day=day, compliance=compliance)
     if args.json:
         payload = result.to_dict()
         payload["date"] = args.date.isoformat()
@@ -125,6 +129,7 @@ def cmd_codes(args: argparse.Namespace) -> int:
                         "valid_to": s.valid_to.isoformat() if s.valid_to else None,
                         "default_fee_usd": str(s.default_fee) if s.default_fee is not None else None,
                         "source": s.source,
+                        **({"replaces": s.replaces} if s.replaces else {}),  # "built-in": this row replaces it
                     }
                     for s in specs
                 ],
@@ -140,4 +145,6 @@ def cmd_codes(args: argparse.Namespace) -> int:
     path = user_catalog_path()
     state = "loaded" if path.exists() else "not present"
     print(f"\n{len(specs)} codes. User catalog ({state}): {path}")
+    for note in catalog.notes:
+        print(note)
     return 0

@@ -17,6 +17,7 @@ from therapytimer.core.catalog import CodeError
 from therapytimer.core.errors import TherapyTimerError
 from therapytimer.core.exchange import ExchangeError
 from therapytimer.core.words import plural
+from therapytimer.services.records import UnfinishedDay
 from therapytimer.services.workspace import Workspace, init_database
 
 
@@ -60,15 +61,22 @@ def cmd_export(args: argparse.Namespace) -> int:
         out = Path(args.out) if args.out else None
         day = args.date or args.context.clock.today()
         records = workspace.records
-        lines, data = records.export_json(day) if args.format == "json" else records.export_csv(day)
-        if lines.running:
-            forgotten = lines.forgotten(args.context.prefs.forgotten_after)
-            limit = args.context.prefs.settings.forgotten_minutes
-            extra = f", {forgotten} of them for over {limit} min (probably forgotten: check them)" if forgotten else ""
+        try:
+            export = records.export_json if args.format == "json" else records.export_csv
+            lines, data = export(day, allow_open=args.allow_open)
+        except UnfinishedDay as exc:
+            print(f"export: {exc}; nothing was exported. Close them first, or add --allow-open:", file=sys.stderr)
+            for finding in exc.findings:
+                print(f"  {finding.message}", file=sys.stderr)
+            return 2
+        if lines.unfinished:
             print(
-                f"note: {plural(lines.running, 'timer')} still running{extra}; their minutes are counted up to now",
+                f"note: exported with {plural(len(lines.unfinished), 'thing')} not finished (running timers count "
+                "up to now, and never past the forgotten-timer limit without a confirmation):",
                 file=sys.stderr,
             )
+            for finding in lines.unfinished:
+                print(f"  {finding.message}", file=sys.stderr)
         if out is None:
             sys.stdout.buffer.write(data)
             sys.stdout.flush()
@@ -76,6 +84,27 @@ def cmd_export(args: argparse.Namespace) -> int:
         records.write(out, data, force=args.force)
         print(f"Wrote {args.out} ({plural(len(lines.sessions), 'session')} on {day}).", file=sys.stderr)
         return 0
+
+    return _with_workspace(args, run)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Exit 0 when the day is clean, 1 when it has findings (2 is bad input, as everywhere)."""
+
+    def run(workspace: Workspace) -> int:
+        day = args.date or args.context.clock.today()
+        findings = workspace.records.findings(day)
+        if args.json:
+            print(
+                json.dumps({"date": day.isoformat(), "findings": [f.to_dict() for f in findings]}, ensure_ascii=False)
+            )
+        elif findings:
+            print(f"{day}: {plural(len(findings), 'finding')}")
+            for f in findings:
+                print(f"  {f.severity.value:<7}  {f.kind.value:<17}  {f.message}")
+        else:
+            print(f"{day}: clean (every session closed, no timer running, nothing to look at)")
+        return 1 if findings else 0
 
     return _with_workspace(args, run)
 

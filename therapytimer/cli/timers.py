@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
 
 from therapytimer.cli.common import UsageError, explained, fail, table
 from therapytimer.core import stopwatch
@@ -17,7 +18,7 @@ from therapytimer.core.catalog import CODE_PATTERN, Discipline
 from therapytimer.core.errors import TherapyTimerError
 from therapytimer.core.live import LiveView
 from therapytimer.core.rules import Rule
-from therapytimer.core.session import Session, SessionError, Who, clean_patient
+from therapytimer.core.session import Segment, Session, SessionError, Who, clean_patient
 from therapytimer.core.stopwatch import resume_as
 from therapytimer.core.words import plural
 from therapytimer.services.timers import Timers
@@ -41,13 +42,15 @@ def _code(text: str) -> str:
     return code
 
 
-def find_session(timers: Timers, patient: str | None, discipline: str | None) -> Session | None:
-    """The patient's open session of today (of `discipline`, if given); without a patient, the open
-    session that ran last. None if there is none."""
+def find_session(
+    timers: Timers, patient: str | None, discipline: str | None, day: date | None = None
+) -> Session | None:
+    """The patient's open session of `day` (default today; of `discipline`, if given); without a patient,
+    the open session that ran last. None if there is none."""
     if patient is None:
         return timers.last_session()
     alias = clean_patient(patient)
-    today = timers.clock.today()
+    today = day or timers.clock.today()
     mine = [
         s
         for s in timers.open_sessions()
@@ -90,7 +93,7 @@ def cmd_start(args: argparse.Namespace) -> int:
                 args.patient,
                 discipline,
                 payer=args.payer or settings.default_payer,
-                provider=settings.provider,
+                provider=settings.provider if args.provider is None else args.provider,
                 role=settings.role,
             )
         after = timers.start(session.id, code, who)
@@ -103,8 +106,21 @@ def cmd_start(args: argparse.Namespace) -> int:
     return _run(args, run, create=True)
 
 
+def _at(text: str, timers: Timers, session: Session) -> datetime:
+    """--at HH:MM (on the session's date of service) or YYYY-MM-DDTHH:MM, in the clinic's time zone."""
+    try:
+        when = datetime.fromisoformat(text) if "-" in text else datetime.combine(session.date, time.fromisoformat(text))
+    except ValueError:
+        raise UsageError(f"--at {text!r} is not a time (use HH:MM, or YYYY-MM-DDTHH:MM)") from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timers.clock.tz) if timers.clock.tz is not None else when.astimezone()
+    return when
+
+
 def cmd_pause(args: argparse.Namespace) -> int:
     code = _code(args.code) if args.code else None
+    if args.at and code is None:
+        raise UsageError("pause: --at needs the CODE to stop, e.g. pause 97110 --at 10:30")
 
     def run(timers: Timers) -> int:
         if args.all:
@@ -114,6 +130,10 @@ def cmd_pause(args: argparse.Namespace) -> int:
         if session is None:
             return fail("pause: no open session" + (f" for {args.patient} today" if args.patient else ""))
         was = [s for s in session.running() if code is None or s.code == code]
+        if args.at and code is not None:
+            after = timers.stop_at(session.id, code, _at(args.at, timers, session))
+            print(f"Stopped {code} of {_label(after)} at {args.at}.")
+            return 0
         after = timers.pause(session.id, code) if code else timers.pause_session(session.id)
         label = _label(after)
         if was:
@@ -127,9 +147,10 @@ def cmd_pause(args: argparse.Namespace) -> int:
 
 def cmd_close(args: argparse.Namespace) -> int:
     def run(timers: Timers) -> int:
-        session = find_session(timers, args.patient, args.discipline)
+        session = find_session(timers, args.patient, args.discipline, args.date)
         if session is None:
-            raise SessionError("no open session" + (f" for {args.patient} today" if args.patient else ""))
+            when = f" on {args.date}" if args.date else " today"
+            raise SessionError("no open session" + (f" for {args.patient}{when}" if args.patient else ""))
         closed = timers.close(session.id)
         print(f"Closed {_label(closed.session)}. For the note:\n\n{closed.note}")
         return 0
@@ -137,8 +158,57 @@ def cmd_close(args: argparse.Namespace) -> int:
     return _run(args, run)
 
 
-def status_json(view: LiveView) -> dict[str, object]:
-    """One session as `status --json` gives it: exact seconds per timer and the day's bill."""
+def cmd_confirm(args: argparse.Namespace) -> int:
+    """Still treating: a timer past the forgotten-timer limit counts on (kept in the history)."""
+    code = _code(args.code) if args.code else None
+
+    def run(timers: Timers) -> int:
+        session = find_session(timers, args.patient, args.discipline)
+        if session is None:
+            return fail("confirm: no open session" + (f" for {args.patient} today" if args.patient else ""))
+        after = timers.still_treating(session.id, code)
+        print(f"Still treating: {code or 'the timers past the limit'} of {_label(after)} count on.")
+        return 0
+
+    return _run(args, run)
+
+
+def cmd_note(args: argparse.Namespace) -> int:
+    """What the treatment note must document for the patient's day: the same text as the window's."""
+
+    def run(timers: Timers) -> int:
+        day = args.date or timers.clock.today()
+        if args.patient is None:
+            last = timers.last_session()
+            sessions = [last] if last is not None and last.date == day else []
+        else:
+            alias = clean_patient(args.patient)
+            sessions = [s for s in timers.sessions_on(day) if s.patient == alias]
+            if args.discipline:
+                sessions = [s for s in sessions if s.discipline.value == args.discipline]
+        if not sessions:
+            who = f" for {args.patient}" if args.patient else ""
+            return fail(f"note: no session{who} on {day}; give --patient ALIAS (and --date)")
+        if len({s.discipline for s in sessions}) > 1:
+            kinds = " and ".join(sorted({s.discipline.value for s in sessions}))
+            return fail(f"note: {sessions[0].patient} has {kinds} sessions on {day}: give --discipline")
+        note = timers.note(sessions[-1].id)
+        print(json.dumps(note.to_dict(), ensure_ascii=False) if args.json else note.text)
+        return 0
+
+    return _run(args, run)
+
+
+def _forgotten(timers: Timers, seg: Segment) -> str:
+    """A timer named with the day and the time it started (what the clinician needs to recognise it)."""
+    s = timers.session(seg.session_id)
+    started = seg.start.astimezone(timers.clock.tz)
+    return f"{seg.code} for {s.patient} ({s.discipline.value}), started {started:%Y-%m-%d %H:%M}"
+
+
+def status_json(view: LiveView, limit: timedelta) -> dict[str, object]:
+    """One session as `status --json` gives it: exact seconds per timer (a timer past the forgotten-timer
+    `limit` counts up to it) and the day's bill."""
     s, r = view.session, view.result
     return {
         "id": s.id,
@@ -154,6 +224,7 @@ def status_json(view: LiveView) -> dict[str, object]:
                 "running": row.running,
                 "seconds": int(row.seconds),
                 "who": (row.who or resume_as(s, row.code)).value,
+                "over_limit": row.forgotten,
             }
             for row in view.rows
             if row.timed
@@ -171,9 +242,18 @@ def status_json(view: LiveView) -> dict[str, object]:
 def cmd_status(args: argparse.Namespace) -> int:
     def run(timers: Timers) -> int:
         day = args.date or timers.clock.today()
+        stopped = timers.settle()
+        limit = timers.prefs.forgotten_after
         views = [timers.live(s.id) for s in timers.sessions_on(day)]
+        for seg in stopped:  # on stderr, so --json stays one object
+            print(f"note: {_forgotten(timers, seg)}: its day is over, so it was stopped and flagged", file=sys.stderr)
+        for seg in timers.over_limit():
+            print(
+                f"note: {_forgotten(timers, seg)}: past the limit; still treating? (therapytimer confirm)",
+                file=sys.stderr,
+            )
         if args.json:
-            payload = {"now": timers.clock.now().isoformat(), "sessions": [status_json(v) for v in views]}
+            payload = {"now": timers.clock.now().isoformat(), "sessions": [status_json(v, limit) for v in views]}
             print(json.dumps(payload, ensure_ascii=False))
             return 0
         if not views:

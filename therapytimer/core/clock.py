@@ -20,6 +20,11 @@ STEP_TOLERANCE = timedelta(minutes=1)
 
 
 class Clock(Protocol):
+    @property
+    def tz(self) -> tzinfo | None:
+        """The clinic's time zone for the dates and times shown (None: this computer's)."""
+        ...
+
     def now(self) -> datetime:
         """The current instant, timezone-aware, in UTC."""
         ...
@@ -46,6 +51,8 @@ def steady_seconds() -> float:
 
 class SystemClock:
     """The real clock; local dates use the machine's time zone."""
+
+    tz: tzinfo | None = None
 
     def now(self) -> datetime:
         return datetime.now(UTC)

@@ -14,13 +14,22 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from therapytimer.core.catalog import CODE_PATTERN, Catalog, CodeError, Discipline
+from therapytimer.core.compliance import Compliance, builtin
 from therapytimer.core.errors import TherapyTimerError
 from therapytimer.core.rules import ASSISTANT_MODIFIER, MAX_MINUTES, Rule
-from therapytimer.core.session import NOTE_MAX, PROVIDER_MAX, Session, SessionError, clean_patient, clean_text
+from therapytimer.core.session import (
+    FORGOTTEN_AFTER,
+    NOTE_MAX,
+    PROVIDER_MAX,
+    Session,
+    SessionError,
+    clean_patient,
+    clean_text,
+)
 
 FORMAT = "therapytimer-sessions/1"
 SESSION_KEYS = {"id", "patient", "discipline", "rule", "date", "provider", "payer", "codes", "note"}
@@ -122,7 +131,9 @@ def _text(
     return _clean(value, key, where, limit, problems, multiline=multiline)
 
 
-def _session(item: Any, where: str, catalog: Catalog, problems: list[str]) -> ImportedSession | None:
+def _session(
+    item: Any, where: str, catalog: Catalog, problems: list[str], compliance: Compliance
+) -> ImportedSession | None:
     if not isinstance(item, dict):
         problems.append(f"{where}: must be an object")
         return None
@@ -193,7 +204,10 @@ def _session(item: Any, where: str, catalog: Catalog, problems: list[str]) -> Im
         seen.add(code)
         minutes = _minutes(entry.get("minutes"), f"{at}.minutes", problems)
         assistant = _minutes(entry.get("assistant_minutes"), f"{at}.assistant_minutes", problems)
-        if assistant and discipline in set(Discipline) and Discipline(discipline) not in ASSISTANT_MODIFIER:
+        refusal = compliance.refusal(code) if assistant else None
+        if refusal:  # an evaluation: an entry error whatever the discipline
+            problems.append(f"{at}.assistant_minutes: {refusal}")
+        elif assistant and discipline in set(Discipline) and Discipline(discipline) not in ASSISTANT_MODIFIER:
             problems.append(f"{at}.assistant_minutes: {discipline} has no assistant modifier (CQ is PT, CO is OT)")
         codes.append(ImportedCode(code, minutes, assistant))
     if len(problems) > before or day is None:
@@ -215,8 +229,9 @@ def _session(item: Any, where: str, catalog: Catalog, problems: list[str]) -> Im
     )
 
 
-def parse_sessions(text: str, catalog: Catalog) -> list[ImportedSession]:
-    """Validate a whole `therapytimer-sessions/1` document; raises ExchangeError listing every problem."""
+def parse_sessions(text: str, catalog: Catalog, compliance: Compliance | None = None) -> list[ImportedSession]:
+    """Validate a whole `therapytimer-sessions/1` document; raises ExchangeError listing every problem.
+    `compliance` says which codes an assistant may not furnish (None: the built-in table)."""
     try:
         data = json.loads(text, object_pairs_hook=_object)
     except json.JSONDecodeError as exc:
@@ -239,7 +254,7 @@ def parse_sessions(text: str, catalog: Catalog) -> list[ImportedSession]:
     parsed = []
     for i, item in enumerate(sessions):
         _repeated_keys(item, f"sessions[{i}]", problems)
-        parsed.append(_session(item, f"sessions[{i}]", catalog, problems))
+        parsed.append(_session(item, f"sessions[{i}]", catalog, problems, compliance or builtin()))
     ids: dict[str, int] = {}
     derived: dict[str, int] = {}
     for i, s in enumerate(parsed):
@@ -257,12 +272,13 @@ def parse_sessions(text: str, catalog: Catalog) -> list[ImportedSession]:
     return [s for s in parsed if s is not None]
 
 
-def dump_sessions(sessions: Sequence[Session], now: datetime) -> dict[str, Any]:
-    """Sessions as a `therapytimer-sessions/1` document: whole minutes per code, as billed."""
+def dump_sessions(sessions: Sequence[Session], now: datetime, limit: timedelta = FORGOTTEN_AFTER) -> dict[str, Any]:
+    """Sessions as a `therapytimer-sessions/1` document: whole minutes per code, as billed (a running timer up
+    to the forgotten-timer `limit`)."""
     out = []
     for s in sessions:
         codes = []
-        for code, t in s.times(now).items():
+        for code, t in s.times(now, limit).items():
             entry: dict[str, Any] = {"code": code, "minutes": t.minutes}
             if t.assistant_minutes:
                 entry["assistant_minutes"] = t.assistant_minutes

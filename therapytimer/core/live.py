@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from therapytimer.core.catalog import Catalog
+from therapytimer.core.compliance import Compliance
 from therapytimer.core.guidance import Hint, next_units
 from therapytimer.core.reports import day_services
 from therapytimer.core.rules import Service, UnitResult, compute
@@ -57,6 +58,7 @@ class LiveView:
     hints: tuple[Hint, ...]
     sessions_today: int
     services: tuple[Service, ...] = ()
+    bill: tuple[Session, ...] = ()  # the sessions billed together with this one (itself included)
 
     @property
     def running(self) -> tuple[TimerRow, ...]:
@@ -76,19 +78,22 @@ def live_view(
     now: datetime,
     forgotten_after: timedelta = FORGOTTEN_AFTER,
     previous: LiveView | None = None,
+    compliance: Compliance | None = None,
 ) -> LiveView:
     """The active session's cards and the day's bill. Units change only when a whole minute does, so
-    the bill and the hints of `previous` are reused while the minutes are the same (a tick is cheap)."""
+    the bill and the hints of `previous` are reused while the minutes are the same (a tick is cheap).
+    The session's date of service picks the CQ/CO reading; `compliance` as in `rules.compute`."""
     together = same_bill(session, day_sessions)
-    services = tuple(day_services(together, catalog, now))
+    services = tuple(day_services(together, catalog, now, forgotten_after))
     if previous is not None and previous.services == services and previous.session.rule is session.rule:
         result, hints = previous.result, previous.hints
     else:
-        result = compute(services, session.rule, catalog, discipline=session.discipline)
-        hints = tuple(next_units(services, session.rule, catalog, discipline=session.discipline))
+        day, who = session.date, session.discipline
+        result = compute(services, session.rule, catalog, discipline=who, day=day, compliance=compliance)
+        hints = tuple(next_units(services, session.rule, catalog, discipline=who, day=day, compliance=compliance))
     forgotten = {seg.code for seg in session.forgotten(now, forgotten_after)}
     rows = []
-    for code, time in session.times(now).items():
+    for code, time in session.times(now, forgotten_after).items():
         spec = catalog.get(code)
         base = catalog.base_of(spec).code
         running = [seg for seg in session.running() if seg.code == code]
@@ -107,22 +112,4 @@ def live_view(
                 addon=spec.addon_code,
             )
         )
-    return LiveView(session, tuple(rows), result, hints, len(together), services)
-
-
-def note_text(view: LiveView) -> str:
-    """What the treatment note must document, as plain text for "Copy for note"."""
-    s, r = view.session, view.result
-    lines = [
-        f"{s.date.isoformat()} · {s.patient} · {s.discipline.value} · {r.rule.long_name}",
-        f"Total timed code treatment minutes: {r.total_timed_minutes}",
-        f"Total treatment time: {r.total_treatment_minutes} minutes",
-        f"Total units: {r.total_units}",
-    ]
-    for ln in r.lines:
-        if ln.units:
-            mods = f" {' '.join(ln.modifiers)}" if ln.modifiers else ""
-            lines.append(f"  {ln.code}{mods} × {ln.units} ({ln.minutes} min) {ln.short_name}")
-    if view.sessions_today > 1:
-        lines.append(f"(Billed with {view.sessions_today - 1} other session(s) of this patient today.)")
-    return "\n".join(lines)
+    return LiveView(session, tuple(rows), result, hints, len(together), services, tuple(together))

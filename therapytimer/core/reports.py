@@ -14,10 +14,10 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from therapytimer.core.catalog import Catalog, Discipline
+from therapytimer.core.compliance import Compliance, builtin
 from therapytimer.core.rules import ASSISTANT_MODIFIER, Rule, RuleInputError, Service, UnitResult, compute
-from therapytimer.core.session import BillKey, Session
+from therapytimer.core.session import FORGOTTEN_AFTER, BillKey, Session
 
-ASSISTANT_PAYMENT = Decimal("0.85")  # Medicare pays CQ/CO units at 85 % since 2022
 ASSISTANT_MODIFIERS = set(ASSISTANT_MODIFIER.values())  # CQ, CO: from the one table in rules
 
 
@@ -35,24 +35,33 @@ class DayBill:
     result: UnitResult
 
 
-def session_minutes(session: Session, now: datetime) -> dict[str, tuple[int, int]]:
-    """Whole minutes per code of one session: (therapist incl. together, assistant alone)."""
-    return {code: (t.minutes, t.assistant_minutes) for code, t in session.times(now).items()}
+def session_minutes(session: Session, now: datetime, limit: timedelta = FORGOTTEN_AFTER) -> dict[str, tuple[int, int]]:
+    """Whole minutes per code of one session: (therapist incl. together, assistant alone); a running timer
+    counts at most up to the forgotten-timer `limit`."""
+    return {code: (t.minutes, t.assistant_minutes) for code, t in session.times(now, limit).items()}
 
 
-def day_services(sessions: Iterable[Session], catalog: Catalog, now: datetime) -> list[Service]:
+def day_services(
+    sessions: Iterable[Session], catalog: Catalog, now: datetime, limit: timedelta = FORGOTTEN_AFTER
+) -> list[Service]:
     """The engine's input for sessions billed together: whole minutes per session, summed per code."""
     minutes: dict[str, list[int]] = {}
     for s in sessions:
-        for code, (t, a) in session_minutes(s, now).items():
+        for code, (t, a) in session_minutes(s, now, limit).items():
             acc = minutes.setdefault(code, [0, 0])
             acc[0] += t
             acc[1] += a
     return [Service(catalog.get(code), t, a) for code, (t, a) in minutes.items()]
 
 
-def bill_day(sessions: Iterable[Session], catalog: Catalog, now: datetime) -> list[DayBill]:
-    """Billing per (date, patient, discipline, rule), in a stable order."""
+def bill_day(
+    sessions: Iterable[Session],
+    catalog: Catalog,
+    now: datetime,
+    limit: timedelta = FORGOTTEN_AFTER,
+    compliance: Compliance | None = None,
+) -> list[DayBill]:
+    """Billing per (date, patient, discipline, rule), in a stable order (running timers up to `limit`)."""
     groups: dict[BillKey, list[Session]] = {}
     for s in sessions:
         groups.setdefault(s.bill_key, []).append(s)
@@ -60,7 +69,8 @@ def bill_day(sessions: Iterable[Session], catalog: Catalog, now: datetime) -> li
     for key in sorted(groups, key=lambda k: (k[0], k[1].casefold(), k[1], k[2].value, k[3].value)):
         day, patient, discipline, rule = key
         members = groups[key]
-        result = compute(day_services(members, catalog, now), rule, catalog, discipline=discipline)
+        services = day_services(members, catalog, now, limit)
+        result = compute(services, rule, catalog, discipline=discipline, day=day, compliance=compliance)
         bills.append(
             DayBill(
                 day,
@@ -106,8 +116,10 @@ class DayTotals:
         }
 
 
-def line_revenue(bill: DayBill, catalog: Catalog) -> tuple[Decimal, set[str]]:
-    """Estimated revenue of a bill from default fees (CQ/CO units at 85 % under Medicare)."""
+def line_revenue(bill: DayBill, catalog: Catalog, compliance: Compliance | None = None) -> tuple[Decimal, set[str]]:
+    """Estimated revenue of a bill from default fees; under Medicare, CQ/CO units at the share the date of
+    service's period pays (85 % from 2022, in full in 2020-2021)."""
+    payment = (compliance or builtin()).period(bill.date).payment
     total = Decimal(0)
     missing: set[str] = set()
     for line in bill.result.lines:
@@ -117,17 +129,23 @@ def line_revenue(bill: DayBill, catalog: Catalog) -> tuple[Decimal, set[str]]:
         if fee is None:
             missing.add(line.code)
             continue
-        factor = ASSISTANT_PAYMENT if bill.rule is Rule.CMS and ASSISTANT_MODIFIERS & set(line.modifiers) else 1
+        factor = payment if bill.rule is Rule.CMS and ASSISTANT_MODIFIERS & set(line.modifiers) else 1
         total += fee * line.units * factor
     return total, missing
 
 
-def day_totals(day: date, sessions: Sequence[Session], bills: Sequence[DayBill], catalog: Catalog) -> DayTotals:
+def day_totals(
+    day: date,
+    sessions: Sequence[Session],
+    bills: Sequence[DayBill],
+    catalog: Catalog,
+    compliance: Compliance | None = None,
+) -> DayTotals:
     codes: dict[str, CodeTotal] = {}
     revenue = Decimal(0)
     missing: set[str] = set()
     for bill in bills:
-        money, lacking = line_revenue(bill, catalog)
+        money, lacking = line_revenue(bill, catalog, compliance)
         revenue += money
         missing |= lacking
         for line in bill.result.lines:
@@ -190,10 +208,18 @@ def week_bounds(day: date, week_start: str = "monday") -> tuple[date, date]:
         raise RuleInputError(f"the week of {day.isoformat()} runs past the calendar's first or last day") from None
 
 
-def week_report(sessions: Sequence[Session], catalog: Catalog, now: datetime, start: date, end: date) -> WeekReport:
+def week_report(
+    sessions: Sequence[Session],
+    catalog: Catalog,
+    now: datetime,
+    start: date,
+    end: date,
+    limit: timedelta = FORGOTTEN_AFTER,
+    compliance: Compliance | None = None,
+) -> WeekReport:
     days = []
     for i in range((end - start).days + 1):
         day = start + timedelta(days=i)
         todays = [s for s in sessions if s.date == day]
-        days.append(day_totals(day, todays, bill_day(todays, catalog, now), catalog))
+        days.append(day_totals(day, todays, bill_day(todays, catalog, now, limit, compliance), catalog, compliance))
     return WeekReport(start, end, tuple(days))

@@ -7,6 +7,10 @@ midnight changes nothing (the session keeps its date).
 
 A manual `Correction` sets a code's minutes by hand; it replaces what was measured up to that moment,
 and any timing after it adds on top. Original segments are never changed.
+
+A timer never bills more than the forgotten-timer limit past its start (or past the clinician's last "still
+treating" or chosen stop time, `confirmed_at`) without the clinician's say-so: a timer left running on
+Monday counts 90 minutes on Friday, not 96 units, and pausing it then does not change that.
 """
 
 from __future__ import annotations
@@ -104,15 +108,28 @@ class Segment:
     who: Who
     start: datetime
     end: datetime | None = None
+    confirmed_at: datetime | None = None  # the clinician's last "still treating" past the limit
 
     @property
     def running(self) -> bool:
         return self.end is None
 
-    def seconds(self, now: datetime, since: datetime | None = None) -> float:
-        """Length in seconds up to `now` (if still running), counting only the part after `since`."""
+    def limit_end(self, limit: timedelta) -> datetime:
+        """When a running timer reaches the forgotten-timer limit (counted again from each confirmation)."""
+        return (self.confirmed_at or self.start) + limit
+
+    def over_limit(self, now: datetime, limit: timedelta) -> bool:
+        """Running past the limit without the clinician's say-so: probably a timer nobody stopped."""
+        return self.running and now > self.limit_end(limit)
+
+    def seconds(self, now: datetime, since: datetime | None = None, limit: timedelta | None = None) -> float:
+        """Length in seconds up to its end (or `now`, if still running), counting only the part after `since`,
+        and never past the forgotten-timer `limit` after its start or last confirmation: a timer paused
+        hours after the limit cue, without "still treating", still counts only up to the limit."""
         start = max(self.start, since) if since else self.start
         end = self.end or now
+        if limit is not None:
+            end = min(end, self.limit_end(limit))
         return max((end - start).total_seconds(), 0.0)
 
 
@@ -193,8 +210,9 @@ class Session:
         (Medicare pools the day, not the visit). The one place this is decided."""
         return (self.date, self.patient, self.discipline, self.rule)
 
-    def code_time(self, code: str, now: datetime) -> CodeTime:
-        """Elapsed time of `code` from the stored segments, after its latest correction if any."""
+    def code_time(self, code: str, now: datetime, limit: timedelta | None = FORGOTTEN_AFTER) -> CodeTime:
+        """Elapsed time of `code` from the stored segments, after its latest correction if any; a running
+        timer counts at most up to the forgotten-timer `limit` (None: no limit, for what a screen shows)."""
         entry = next((c for c in self.codes if c.code == code), CodeEntry(code))
         corrected = [c for c in self.corrections if c.code == code]
         since = corrected[-1].at if corrected else None
@@ -206,23 +224,31 @@ class Session:
             if seg.code != code:
                 continue
             if seg.who is Who.ASSISTANT:
-                assistant += seg.seconds(now, since)
+                assistant += seg.seconds(now, since, limit)
             else:
-                therapist += seg.seconds(now, since)
+                therapist += seg.seconds(now, since, limit)
         # A date of service has 1440 minutes: more can only be a timer left running (flagged as
         # forgotten); capping keeps every bill and backup within what import accepts.
         return CodeTime(min(therapist, DAY_SECONDS), min(assistant, DAY_SECONDS))
 
-    def times(self, now: datetime) -> dict[str, CodeTime]:
-        """Every code of the session, in the order they were added."""
-        return {c.code: self.code_time(c.code, now) for c in self.codes}
+    def times(self, now: datetime, limit: timedelta | None = FORGOTTEN_AFTER) -> dict[str, CodeTime]:
+        """Every code of the session, in the order they were added (running timers up to the `limit`)."""
+        return {c.code: self.code_time(c.code, now, limit) for c in self.codes}
 
     def running(self) -> list[Segment]:
         return [s for s in self.segments if s.running]
 
     def forgotten(self, now: datetime, after: timedelta = FORGOTTEN_AFTER) -> list[Segment]:
-        """Running segments longer than `after`: probably a timer nobody stopped."""
-        return [s for s in self.running() if now - s.start > after]
+        """Running segments past the limit `after` without a "still treating": probably forgotten."""
+        return [s for s in self.running() if s.over_limit(now, after)]
+
+    @property
+    def span(self) -> tuple[datetime, datetime | None] | None:
+        """When the session's timing began and ended (None while a timer runs); None if never timed."""
+        if not self.segments:
+            return None
+        ends = [s.end for s in self.segments]
+        return min(s.start for s in self.segments), None if None in ends else max(e for e in ends if e is not None)
 
     def history(self) -> list[tuple[datetime, str]]:
         """Starts, stops, corrections and other events in time order, in words, for the audit view. At

@@ -70,6 +70,7 @@ class Settings:
     forgotten_minutes: int = int(FORGOTTEN_AFTER.total_seconds() // 60)
     last_discipline: Discipline = Discipline.PT
     window_geometry: str = ""
+    clinician_asked: bool = False  # the window asked for the clinician's name once (on its first start)
 
     @classmethod
     def load(cls, path: Path) -> tuple[Settings, list[str]]:
@@ -298,6 +299,7 @@ _FIELDS: dict[str, _Parse] = {
     "forgotten_minutes": _simple(_minutes),
     "last_discipline": _simple(_choice(Discipline)),
     "window_geometry": _simple(_geometry),
+    "clinician_asked": _simple(_flag),
 }
 assert set(_FIELDS) == {f.name for f in fields(Settings)}, "every field has its rule"
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from therapytimer.core.catalog import Catalog, CodeError, CodeSpec, Discipline, Kind
 from therapytimer.core.clock import ClockStep
+from therapytimer.core.compliance import builtin
 from therapytimer.core.rules import ASSISTANT_MODIFIER, MAX_MINUTES, Rule
 from therapytimer.core.session import (
     NOTE_MAX,
@@ -34,6 +35,7 @@ from therapytimer.core.session import (
 )
 
 REASON_MAX = 200
+AUTO_STOP = "auto-stop"  # the event of a timer stopped by itself after its day: the day checks name it
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,8 @@ class Plan:
     at: datetime
     stop: tuple[int, ...] = ()
     stop_at: datetime | None = None
+    confirm: tuple[int, ...] = ()  # timers the clinician vouches for up to `confirm_at` (default `at`)
+    confirm_at: datetime | None = None
     stop_others: bool = False
     add_code: NewCode | None = None
     service_minutes: tuple[str, int | None] | None = None
@@ -135,8 +139,13 @@ def check_open(session: Session) -> None:
         raise SessionError(f"the session for {session.patient} is closed; reopen it to change it")
 
 
-def check_assistant(discipline: Discipline) -> None:
-    """Assistant-alone minutes exist only where a modifier carries them (CQ for PT, CO for OT)."""
+def check_assistant(discipline: Discipline, code: str) -> None:
+    """Assistant-alone minutes exist only where a modifier carries them (CQ for PT, CO for OT), and never on a
+    code an assistant may not furnish, such as an evaluation (the compliance data, keyed by code: `set_who`
+    has the code, not the catalog)."""
+    refusal = builtin().refusal(code)
+    if refusal:
+        raise SessionError(f"{refusal}: record the time as the therapist's")
     if discipline not in ASSISTANT_MODIFIER:
         raise SessionError(
             f"{discipline.value} has no assistant modifier (CQ is PT, CO is OT): "
@@ -209,7 +218,7 @@ def start(
     check_code(session, code, catalog, timed=True)
     who = who or resume_as(session, code)
     if who is Who.ASSISTANT:
-        check_assistant(session.discipline)
+        check_assistant(session.discipline, code)
     running = session.running()
     if any(s.code == code and s.who is who for s in running):
         if not exclusive:
@@ -234,7 +243,7 @@ def set_who(session: Session, code: str, who: Who, at: datetime) -> Plan:
     if not running:
         raise SessionError(f"{code} is not running")
     if who is Who.ASSISTANT:
-        check_assistant(session.discipline)
+        check_assistant(session.discipline, code)
     if all(s.who is who for s in running):
         return Plan(session.id, at)
     return Plan(session.id, at, stop=tuple(s.id for s in running), start=(NewSegment(code, who, at),))
@@ -284,7 +293,7 @@ def correct(
     check_minutes(minutes)
     check_minutes(assistant_minutes)
     if assistant_minutes:
-        check_assistant(session.discipline)
+        check_assistant(session.discipline, code)
     check_code(session, code, catalog, timed=True)
     old = session.code_time(code, at)
     change = NewCorrection(code, old.minutes, old.assistant_minutes, minutes, assistant_minutes, reason)
@@ -305,6 +314,72 @@ def reopen(session: Session, at: datetime) -> Plan:
 
 def set_note(session: Session, note: str, at: datetime) -> Plan:
     return Plan(session.id, at, note=clean_text(note, "note", NOTE_MAX, multiline=True))
+
+
+# ---- the forgotten-timer limit -----------------------------------------------------------------------
+
+
+def _clock(moment: datetime, tz: tzinfo | None) -> str:
+    """A time as the clinic reads it (`tz` None: this computer's zone)."""
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def day_end(day: date, tz: tzinfo | None) -> datetime:
+    """The instant a date of service ends in the clinic's time zone (`tz` None: this computer's)."""
+    midnight = datetime.combine(day + timedelta(days=1), time())
+    return midnight.replace(tzinfo=tz) if tz is not None else midnight.astimezone()
+
+
+def still_treating(session: Session, code: str | None, at: datetime, limit: timedelta, tz: tzinfo | None) -> Plan:
+    """The clinician says a timer past the limit is still treating: it counts on, and another limit's
+    worth of time from now before it is flagged again. Kept in the audit history."""
+    over = [s for s in session.running() if (code is None or s.code == code) and s.over_limit(at, limit)]
+    if not over:
+        raise SessionError(f"{code or 'no timer'} is not running past the {_minutes(limit)} limit")
+    text = ", ".join(f"{s.code} (started {_clock(s.start, tz)})" for s in over)
+    event = NewEvent("limit", f"Still treating, past the {_minutes(limit)} limit: {text}")
+    return Plan(session.id, at, confirm=tuple(s.id for s in over), events=(event,))
+
+
+def stop_at(session: Session, code: str, when: datetime, at: datetime, limit: timedelta, tz: tzinfo | None) -> Plan:
+    """Stop a running timer at a time the clinician picks (the cue offers when the limit was reached),
+    not later than now and not before it began. Kept in the audit history."""
+    running = [s for s in session.running() if s.code == code]
+    if not running:
+        raise SessionError(f"{code} is not running")
+    first = min(s.start for s in running)
+    if not first <= when <= at:
+        raise SessionError(
+            f"{code} can stop between its start ({_clock(first, tz)}) and now ({_clock(at, tz)}), "
+            f"not at {_clock(when, tz)}"
+        )
+    event = NewEvent("limit", f"{code} stopped at {_clock(when, tz)}, the time the clinician chose after the limit cue")
+    ids = tuple(s.id for s in running)  # the clinician vouches for the time up to then: it all counts
+    return Plan(session.id, at, stop=ids, stop_at=when, confirm=ids, confirm_at=when, events=(event,))
+
+
+def settle(session: Session, now: datetime, limit: timedelta, tz: tzinfo | None) -> list[Plan]:
+    """No timer runs across the end of its session's day. Once the day is over, a timer never confirmed
+    past the limit stops where the limit was reached; any other stops at the day's end. Each is flagged
+    in the history. One plan per timer (their stop times differ)."""
+    end = day_end(session.date, tz)
+    if now < end:
+        return []
+    plans = []
+    for seg in session.running():
+        if seg.over_limit(end, limit):
+            when = seg.limit_end(limit)
+            why = f"not confirmed past the {_minutes(limit)} limit: stopped where the limit was reached"
+        else:
+            when = end
+            why = "stopped at the end of its day of service"
+        text = f"{seg.code} (started {_clock(seg.start, tz)}) was still running after {session.date}: {why}"
+        plans.append(Plan(session.id, now, stop=(seg.id,), stop_at=when, events=(NewEvent(AUTO_STOP, text),)))
+    return plans
+
+
+def _minutes(limit: timedelta) -> str:
+    return f"{int(limit.total_seconds() // 60)}-minute"
 
 
 def split_at_step(session: Session, seen: set[int], step: ClockStep) -> Plan:
@@ -334,6 +409,8 @@ def apply(session: Session, plan: Plan, written: Written) -> Session:
     segments = [
         replace(s, end=max(end, s.start)) if s.id in plan.stop and s.end is None else s for s in session.segments
     ]
+    vouched = plan.confirm_at or plan.at
+    segments = [replace(s, confirmed_at=vouched) if s.id in plan.confirm else s for s in segments]
     segments += [
         Segment(new_id, session.id, new.code, new.who, new.start)
         for new_id, new in zip(written.segment_ids, plan.start, strict=True)

@@ -15,6 +15,7 @@ from pathlib import Path
 from therapytimer import paths
 from therapytimer.core.catalog import Catalog, CatalogError, load_catalog
 from therapytimer.core.clock import Clock, SystemClock
+from therapytimer.core.compliance import Compliance, ComplianceError, builtin, load_compliance
 from therapytimer.core.errors import TherapyTimerError
 from therapytimer.services.preferences import Preferences
 
@@ -29,11 +30,16 @@ class Context:
     prefs: Preferences
     clock: Clock
     log_dir: Path
-    problems: list[str] = field(default_factory=list)  # catalog and settings problems, to show once
+    # catalog and settings problems, and the built-in codes the user's catalog replaces: to show once
+    problems: list[str] = field(default_factory=list)
 
     @property
     def catalog(self) -> Catalog:
         return self.prefs.catalog
+
+    @property
+    def compliance(self) -> Compliance:
+        return self.prefs.compliance
 
 
 def resolve_db_path(flag: str | None, env: Mapping[str, str] | None = None) -> Path:
@@ -60,6 +66,15 @@ def load_catalog_or_builtin() -> tuple[Catalog, str | None]:
         return load_catalog(include_user=False), problem
 
 
+def load_compliance_or_builtin() -> tuple[Compliance, str | None]:
+    """The compliance data with the user's MUE file; a broken file gives the built-in values and why."""
+    try:
+        return load_compliance(), None
+    except ComplianceError as exc:
+        problem = "Your MUE file has problems, so only the built-in MUE values are used:\n" + "\n".join(exc.problems)
+        return builtin(), problem
+
+
 def build_context(
     db: str | None = None,
     *,
@@ -68,14 +83,17 @@ def build_context(
     settings_file: Path | None = None,
     strict_catalog: bool = True,
 ) -> Context:
-    """Everything a face needs. `strict_catalog`: a broken user catalog raises CatalogError (the command
-    line lists its problems and stops) instead of falling back to the built-in codes (the window)."""
+    """Everything a face needs. `strict_catalog`: a broken user catalog or MUE file raises CatalogError (the
+    command line lists its problems and stops) instead of falling back to the built-in data (the window)."""
     db_path = resolve_db_path(db, env)
     problems: list[str] = []
     if strict_catalog:
         catalog = load_catalog()
+        compliance = load_compliance()
     else:
         catalog, problem = load_catalog_or_builtin()
-        problems += [problem] if problem else []
-    prefs, settings_problems = Preferences.load(settings_file or paths.settings_path(), catalog)
+        compliance, mue_problem = load_compliance_or_builtin()
+        problems += [p for p in (problem, mue_problem) if p]
+    problems += catalog.notes  # built-in codes the user's file replaces: said on every load, never silent
+    prefs, settings_problems = Preferences.load(settings_file or paths.settings_path(), catalog, compliance)
     return Context(db_path, prefs, clock or SystemClock(), paths.log_dir(), problems + settings_problems)

@@ -10,13 +10,17 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
+from therapytimer.core import checks
+from therapytimer.core.checks import Finding
+from therapytimer.core.errors import TherapyTimerError
 from therapytimer.core.exchange import ExchangeError, dump_sessions, parse_sessions
 from therapytimer.core.export import ExportError, rows, to_csv, write_atomic
 from therapytimer.core.reports import WeekReport, bill_day, week_bounds, week_report
 from therapytimer.core.session import Session
+from therapytimer.core.words import plural
 from therapytimer.services.context import Context
 from therapytimer.services.timers import Timers
 from therapytimer.storage.backup import is_live_file
@@ -31,22 +35,24 @@ class Imported:
     skipped: int  # already stored (same id)
 
 
+class UnfinishedDay(TherapyTimerError):
+    """The day still has open sessions or running timers: exporting it would bill what is not done."""
+
+    def __init__(self, day: date, findings: list[Finding]) -> None:
+        super().__init__(f"{day} is not finished: {plural(len(findings), 'thing')} still open or running")
+        self.day = day
+        self.findings = findings
+
+
 @dataclass(frozen=True)
 class DayLines:
-    """A day's sessions and its billable lines exactly as the CSV has them."""
+    """A day's sessions, its billable lines exactly as the CSV has them, and what is not finished."""
 
     day: date
     sessions: list[Session]
     lines: list[tuple[str, ...]]
     now: datetime
-
-    @property
-    def running(self) -> int:
-        return sum(len(s.running()) for s in self.sessions)
-
-    def forgotten(self, after: timedelta) -> int:
-        """Running timers longer than `after` (the forgotten-timer limit)."""
-        return sum(len(s.forgotten(self.now, after)) for s in self.sessions)
+    unfinished: list[Finding]
 
 
 class Records:
@@ -58,7 +64,7 @@ class Records:
     def import_text(self, text: str) -> Imported:
         """Add the sessions of a `therapytimer-sessions/1` document: all or nothing (ExchangeError lists
         every problem with its place)."""
-        sessions = parse_sessions(text, self.context.catalog)
+        sessions = parse_sessions(text, self.context.catalog, self.context.compliance)
         added, skipped = self._store.import_sessions(sessions, self.context.clock.now())
         self.timers.forget()
         log.info("import: %d sessions added, %d skipped", added, skipped)
@@ -76,19 +82,41 @@ class Records:
         return self.import_text(text)
 
     def day(self, day: date) -> DayLines:
-        """The day's billable lines (a running timer counted up to now)."""
-        now = self.context.clock.now()
+        """The day's billable lines (a running timer counted up to now, and never past the forgotten-timer
+        limit without a "still treating"); timers whose day is over are stopped first."""
+        self.timers.settle()
+        clock, limit = self.context.clock, self.context.prefs.forgotten_after
+        now = clock.now()
         sessions = self.timers.sessions_on(day)
-        return DayLines(day, sessions, rows(bill_day(sessions, self.context.catalog, now)), now)
+        lines = rows(bill_day(sessions, self.context.catalog, now, limit, self.context.compliance))
+        return DayLines(day, sessions, lines, now, checks.unfinished(sessions, now, limit, clock.tz))
 
-    def export_csv(self, day: date) -> tuple[DayLines, bytes]:
+    def findings(self, day: date) -> list[Finding]:
+        """Everything the day checks find (`core.checks`): what the Day view lists, `export` refuses on and
+        `therapytimer check` reports."""
+        self.timers.settle()
+        clock, prefs = self.context.clock, self.context.prefs
+        sessions = self.timers.sessions_on(day)
+        now, limit = clock.now(), prefs.forgotten_after
+        return checks.day_findings(day, sessions, self.context.catalog, now, limit, clock.tz, prefs.compliance.limit)
+
+    def _finished(self, day: date, allow_open: bool) -> DayLines:
         lines = self.day(day)
+        if lines.unfinished and not allow_open:
+            raise UnfinishedDay(day, lines.unfinished)
+        return lines
+
+    def export_csv(self, day: date, *, allow_open: bool = False) -> tuple[DayLines, bytes]:
+        """The day's CSV for the biller. An unfinished day is refused (UnfinishedDay names what is open)
+        unless `allow_open`: then it bills what is recorded, a timer past the limit only up to the limit."""
+        lines = self._finished(day, allow_open)
         return lines, to_csv(lines.lines)
 
-    def export_json(self, day: date) -> tuple[DayLines, bytes]:
-        """The day's sessions in the import format (a backup that round-trips)."""
-        lines = self.day(day)
-        text = json.dumps(dump_sessions(lines.sessions, lines.now), ensure_ascii=False, indent=2) + "\n"
+    def export_json(self, day: date, *, allow_open: bool = False) -> tuple[DayLines, bytes]:
+        """The day's sessions in the import format (a backup that round-trips); refused like the CSV."""
+        lines = self._finished(day, allow_open)
+        doc = dump_sessions(lines.sessions, lines.now, self.context.prefs.forgotten_after)
+        text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
         return lines, text.encode("utf-8")
 
     def write(self, path: Path, data: bytes, *, force: bool = False) -> None:
@@ -102,7 +130,8 @@ class Records:
         """The week containing `anchor`, starting on the configured day unless `week_start` says."""
         first, last = week_bounds(anchor, week_start or self.context.prefs.settings.week_start)
         sessions = self.timers.sessions_between(first, last)
-        return week_report(sessions, self.context.catalog, self.context.clock.now(), first, last)
+        now, limit = self.context.clock.now(), self.context.prefs.forgotten_after
+        return week_report(sessions, self.context.catalog, now, first, last, limit, self.context.compliance)
 
     def backup(self, target: Path, *, force: bool = False) -> Path:
         path = self._store.backup(target, force=force)

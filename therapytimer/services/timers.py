@@ -16,12 +16,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, tzinfo
 
 from therapytimer.core import stopwatch
 from therapytimer.core.catalog import Catalog, Discipline
 from therapytimer.core.clock import Clock, ClockStep, StepWatch
-from therapytimer.core.live import LiveView, live_view, note_text
+from therapytimer.core.live import LiveView, live_view
+from therapytimer.core.note import Note, build_note
 from therapytimer.core.rules import Rule
 from therapytimer.core.session import PROVIDER_MAX, Role, Segment, Session, SessionError, Who, clean_text
 from therapytimer.services.preferences import Preferences
@@ -135,12 +136,27 @@ class Timers:
         """What the window shows for a session, and what `status` prints: its timers and the day's bill."""
         session = self.session(session_id)
         return live_view(
-            session, self.sessions_on(session.date), self.catalog, self.clock.now(), self.prefs.forgotten_after
+            session,
+            self.sessions_on(session.date),
+            self.catalog,
+            self.clock.now(),
+            self.prefs.forgotten_after,
+            compliance=self.prefs.compliance,
         )
 
+    def note(self, session_id: str) -> Note:
+        """What the treatment note must document for the session's day (its sessions billed together): the
+        one text the close summary, "Copy for note", `close` and `note` give."""
+        view = self.live(session_id)
+        return build_note(view.bill, view.result, self.catalog, self.clock.now(), self.clock.tz)
+
     def summary(self, session_id: str) -> str:
-        """What the treatment note must document for the session's day, as "Copy for note" gives it."""
-        return note_text(self.live(session_id))
+        return self.note(session_id).text
+
+    def over_limit(self) -> list[Segment]:
+        """Running timers past the forgotten-timer limit without a "still treating" (what the cue names)."""
+        now, limit = self.clock.now(), self.prefs.forgotten_after
+        return [seg for seg in self.running() if seg.over_limit(now, limit)]
 
     def payers(self) -> dict[str, Rule]:
         return self._store.payers()
@@ -333,11 +349,48 @@ class Timers:
         at = self._now()
         return self._act(session_id, lambda s: stopwatch.set_note(s, note, at))
 
+    # ---- the forgotten-timer limit ------------------------------------------------------------------
+
+    def still_treating(self, session_id: str, code: str | None = None) -> Session:
+        """The clinician says the timer(s) past the limit are still treating: they count on."""
+        at = self._now()
+        limit, tz = self.prefs.forgotten_after, self.clock.tz
+        after = self._act(session_id, lambda s: stopwatch.still_treating(s, code, at, limit, tz))
+        log.info("session %s: %s confirmed past the limit", session_id, code or "timers")
+        return after
+
+    def stop_at(self, session_id: str, code: str, when: datetime) -> Session:
+        """Stop a running timer at a time the clinician picks (the limit cue offers when it was reached)."""
+        at = self._now()
+        limit, tz = self.prefs.forgotten_after, self.clock.tz
+        after = self._act(session_id, lambda s: stopwatch.stop_at(s, code, when, at, limit, tz))
+        log.info("session %s: %s stopped at a chosen time", session_id, code)
+        return after
+
+    def settle(self) -> list[Segment]:
+        """No timer runs across the end of its session's day: stop those whose day is over (at the limit if
+        never confirmed) and flag them in the history. Returns the timers stopped; no SQL when none."""
+        now, limit, tz = self._now(), self.prefs.forgotten_after, self.clock.tz
+        due = [seg for seg in self.running() if stopwatch.settle(self.session(seg.session_id), now, limit, tz)]
+        for seg in due:
+            segment_id = seg.id
+            self._act(seg.session_id, lambda s: _settle_one(s, segment_id, now, limit, tz))  # noqa: B023 - used at once
+            log.warning("session %s: %s stopped after its day of service", seg.session_id, seg.code)
+        return due
+
     def set_payer(self, name: str, rule: Rule) -> str:
         """Add or change a payer profile (its name and the rule its sessions bill under)."""
         name = clean_text(name, "payer name", PROVIDER_MAX, required=True)
         self._store.set_payer(name, rule)
         return name
+
+
+def _settle_one(
+    session: Session, segment_id: int, now: datetime, limit: timedelta, tz: tzinfo | None
+) -> stopwatch.Plan:
+    """The end-of-day plan for one timer, decided again inside the write transaction."""
+    plans = [p for p in stopwatch.settle(session, now, limit, tz) if segment_id in p.stop]
+    return plans[0] if plans else stopwatch.Plan(session.id, now)
 
 
 def _ordered(sessions: Iterable[Session]) -> list[Session]:

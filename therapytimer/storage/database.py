@@ -117,6 +117,12 @@ def _events(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="0004_confirmations")
+def _confirmations(db: Database) -> None:
+    """When the clinician last said a timer past the forgotten-timer limit was still treating."""
+    db.execute("ALTER TABLE segments ADD COLUMN confirmed_at TEXT")
+
+
 KNOWN_MIGRATIONS = frozenset(m.name for m in MIGRATIONS._migrations)
 
 

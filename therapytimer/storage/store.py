@@ -214,6 +214,12 @@ class Store:
                     [end, *plan.stop, *([plan.session_id] if plan.stop_others else [])],
                 )
                 stopped = [(int(i), str(s)) for i, s in cursor.fetchall() if s != plan.session_id]
+            if plan.confirm:
+                marks = ",".join("?" * len(plan.confirm))
+                self._execute(
+                    f"UPDATE segments SET confirmed_at = ? WHERE id IN ({marks})",
+                    [to_text(plan.confirm_at or plan.at), *plan.confirm],
+                )
             if plan.add_code is not None:
                 self._execute(
                     "INSERT INTO session_codes (session_id, code, position, added_at) VALUES (?, ?, ?, ?)",
@@ -344,7 +350,13 @@ class Store:
 
 
 def _segment(r: dict[str, Any]) -> Segment:
-    end = r["ended_at"]
+    end, confirmed = r["ended_at"], r["confirmed_at"]
     return Segment(
-        r["id"], r["session_id"], r["code"], Who(r["who"]), from_text(r["started_at"]), from_text(end) if end else None
+        r["id"],
+        r["session_id"],
+        r["code"],
+        Who(r["who"]),
+        from_text(r["started_at"]),
+        from_text(end) if end else None,
+        from_text(confirmed) if confirmed else None,
     )

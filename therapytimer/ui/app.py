@@ -80,6 +80,7 @@ def main(context: Context) -> int:
         warn(None, "TherapyTimer cannot open its data", explained(exc))
         return 2
     window.show()
+    window.ask_clinician_name()  # the first start only
     return int(app.exec())
 
 

@@ -1,4 +1,5 @@
-"""The day: today's sessions and the billable lines exactly as the CSV will have them, and Export."""
+"""The day: its sessions, what the day checks find, the billable lines exactly as the CSV will have them,
+and Export (which lists what is unfinished first and offers to close it, or to export anyway)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from PySide6.QtCore import QStandardPaths, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from therapytimer.core.checks import Finding
 from therapytimer.core.clock import Clock
 from therapytimer.core.errors import TherapyTimerError
 from therapytimer.core.export import to_csv
@@ -43,6 +46,11 @@ class DayView(QWidget):
         self.title = QLabel()
         self.summary = QLabel()
         self.summary.setWordWrap(True)
+        self.findings = QLabel()
+        self.findings.setObjectName("warning")
+        self.findings.setWordWrap(True)
+        self.findings.setAccessibleName("What the day checks found")
+        self.ask_unfinished: Callable[[QWidget, list[Finding]], str | None] = _ask_unfinished
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.table = table = table_view(self.model)
@@ -56,6 +64,7 @@ class DayView(QWidget):
         layout.addWidget(self.title)
         layout.addLayout(nav)
         layout.addWidget(self.summary)
+        layout.addWidget(self.findings)
         layout.addWidget(table, 1)
         layout.addWidget(self.status)
         self.refresh()
@@ -72,11 +81,15 @@ class DayView(QWidget):
     def _rows(self) -> list[tuple[str, ...]]:
         day = self.records.day(self.day)
         self.summary.setText(
-            ", ".join(
-                f"{s.patient} ({s.discipline.value}{', open' if s.state.value == 'open' else ''})" for s in day.sessions
+            "; ".join(
+                f"{s.patient} · {s.discipline.value} · {s.rule.long_name}{' · open' if s.state.value == 'open' else ''}"
+                for s in day.sessions
             )
             or "No sessions on this day."
         )
+        found = self.records.findings(self.day)
+        self.findings.setText("<br>".join(f"{'⛔' if f.severity.value == 'error' else '⚠'} {f.message}" for f in found))
+        self.findings.setVisible(bool(found))
         return day.lines
 
     def refresh(self) -> None:
@@ -94,13 +107,42 @@ class DayView(QWidget):
         if path is None:
             return False
         try:
-            lines = self._rows()
+            day = self.records.day(self.day)
+            if day.unfinished:  # listed first: close them, or export anyway, or neither
+                answer = self.ask_unfinished(self, day.unfinished)
+                if answer is None:
+                    self.status.setText("Not exported: the day is not finished.")
+                    return False
+                if answer == "close":
+                    for session in day.sessions:
+                        if session.state.value == "open":
+                            self.records.timers.close(session.id)
+                    day = self.records.day(self.day)
+            lines = day.lines
             self.records.write(path, to_csv(lines), force=True)  # the save dialog asked before replacing
         except TherapyTimerError as exc:
             self.status.setText(f"Not exported: {explained(exc)}")
             self.message.emit(f"Export failed: {explained(exc)}")
             return False
+        self.refresh()
         self.model.set_rows(lines)  # the table shows exactly what was written
         self.status.setText(f"Exported {plural(len(lines), 'line')} to {path}")
         self.message.emit(f"Exported {path}")
         return True
+
+
+def _ask_unfinished(parent: QWidget, findings: list[Finding]) -> str | None:
+    """The day is not finished: "close" (close its open sessions, which stops their timers), "export"
+    (export what is recorded anyway), or None (neither)."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle("The day is not finished")
+    box.setText(
+        "Before exporting, these are still open or running:\n\n" + "\n".join(f"• {f.message}" for f in findings)
+    )
+    close = box.addButton("Close the open sessions, then export", QMessageBox.ButtonRole.AcceptRole)
+    anyway = box.addButton("Export anyway", QMessageBox.ButtonRole.DestructiveRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.exec()
+    clicked = box.clickedButton()
+    return "close" if clicked is close else "export" if clicked is anyway else None

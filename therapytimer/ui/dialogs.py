@@ -5,16 +5,18 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import NamedTuple
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import QDateTime, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QCompleter,
+    QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -135,6 +137,45 @@ class MinutesDialog(QDialog):
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
         return dialog.minutes.value(), dialog.assistant.value(), dialog.reason.text()
+
+
+def _local(moment: datetime) -> QDateTime:
+    """A moment as this computer's wall-clock time, for a date-time field."""
+    t = moment.astimezone()
+    return QDateTime(t.year, t.month, t.day, t.hour, t.minute, t.second)
+
+
+class StopTimeDialog(QDialog):
+    """When did the treatment really end? For a timer past the forgotten-timer limit: the limit's time is
+    offered; any time between the timer's start and now may be chosen."""
+
+    def __init__(
+        self, parent: QWidget | None, code: str, earliest: datetime, offered: datetime, latest: datetime
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Stop {code} at…")
+        self.when = QDateTimeEdit(_local(offered))
+        self.when.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.when.setMinimumDateTime(_local(earliest))
+        self.when.setMaximumDateTime(_local(latest))
+        self.when.setAccessibleName(f"When {code} ended")
+        form = QFormLayout(self)
+        form.addRow(QLabel(f"{code} ran past the forgotten-timer limit. When did the treatment end?"))
+        form.addRow("Ended at", self.when)
+        form.addRow(_buttons(self, "Stop it then"))
+
+    def value(self) -> datetime:
+        chosen = self.when.dateTime()
+        day, moment = chosen.date(), chosen.time()
+        naive = datetime(day.year(), day.month(), day.day(), moment.hour(), moment.minute())
+        return naive.astimezone()  # the computer's own zone, as shown
+
+    @classmethod
+    def ask(
+        cls, parent: QWidget | None, code: str, earliest: datetime, offered: datetime, latest: datetime
+    ) -> datetime | None:
+        dialog = cls(parent, code, earliest, offered, latest)
+        return dialog.value() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
 
 class TextDialog(QDialog):

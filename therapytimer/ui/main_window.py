@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -40,8 +41,7 @@ from therapytimer import version
 from therapytimer.core.catalog import Catalog
 from therapytimer.core.errors import TherapyTimerError
 from therapytimer.core.exchange import ExchangeError
-from therapytimer.core.live import note_text
-from therapytimer.core.session import Session
+from therapytimer.core.session import Segment, Session
 from therapytimer.core.settings import Settings
 from therapytimer.core.words import plural
 from therapytimer.services.workspace import Workspace
@@ -69,6 +69,16 @@ def choose_backup_path(parent: QWidget, suggested: Path) -> Path | None:
     return Path(name) if name else None
 
 
+def ask_clinician(parent: QWidget) -> str | None:
+    """The clinician's name for the bill and the note (asked once; Settings changes it later)."""
+    name, ok = QInputDialog.getText(
+        parent,
+        "Your name",
+        "Your name as the bill and the treatment note should show it (you can change it in Settings):",
+    )
+    return name.strip() if ok and name.strip() else None
+
+
 def confirm(parent: QWidget, title: str, text: str) -> bool:
     buttons = QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel
     answer = QMessageBox.question(parent, title, text, buttons, QMessageBox.StandardButton.Cancel)
@@ -89,12 +99,14 @@ class MainWindow(QMainWindow):
         self.ask_import_path: Callable[[QWidget], Path | None] = choose_import_path
         self.ask_backup_path: Callable[[QWidget, Path], Path | None] = choose_backup_path
         self.ask_confirm: Callable[[QWidget, str, str], bool] = confirm
+        self.ask_name: Callable[[QWidget], str | None] = ask_clinician
         self.setWindowTitle("TherapyTimer")
 
         self.panel = SessionPanel(self.timers, self.prefs, self.clock)
         self.panel.changed.connect(self._after_change)
         self.panel.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.panel.unit_reached.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        self.panel.limit_reached.connect(self._limit_cue)
         # The day, the week and the catalog are built the first time they are shown: the bedside panel
         # is what must appear fast.
         self._day: DayView | None = None
@@ -283,9 +295,18 @@ class MainWindow(QMainWindow):
         self._sync_ticker()
 
     def recover(self) -> None:
-        """After a crash or kill: say which timers came back; they go on from their stored start."""
+        """After a crash or kill: say which timers came back; they go on from their stored start. Timers
+        whose day is over are stopped first (at the limit, if never confirmed), and timers past the limit
+        are named with the day and the time they started."""
+        notes = self._settle()
+        over = [self._named(seg) for seg in self.timers.over_limit()]
+        if over:
+            notes.append("Past the forgotten-timer limit, counting no further: " + "; ".join(over) + ".")
         running = self.timers.running()
         if not running:
+            if notes:
+                self.banner_text.setText(" ".join(notes))
+                self.banner.show()
             return
         by_session: dict[str, int] = {}
         for seg in running:
@@ -306,7 +327,36 @@ class MainWindow(QMainWindow):
                 f"({first}): they count from that start, so they show 0:00 until then. Check the clock, and "
                 "correct the minutes with Set minutes… if needed."
             )
-        self.banner_text.setText(text)
+        self.banner_text.setText(" ".join([text, *notes]))
+        self.banner.show()
+
+    def _named(self, seg: Segment) -> str:
+        """A timer as a clinician recognises it: the patient, the code, the day and the time it started."""
+        s = self.timers.session(seg.session_id)
+        return f"{seg.code} for {s.patient} ({s.discipline.value}), started {seg.start.astimezone():%a %Y-%m-%d %H:%M}"
+
+    def _settle(self) -> list[str]:
+        """No timer runs across the end of its day: stop those whose day is over, and say which."""
+        try:
+            stopped = self.timers.settle()
+        except TherapyTimerError as exc:
+            return [explained(exc)]
+        if not stopped:
+            return []
+        self.panel.reload()
+        named = "; ".join(self._named(seg) for seg in stopped)
+        return [f"Stopped after their day of service (at the limit if never confirmed; see History): {named}."]
+
+    def ask_clinician_name(self) -> bool:
+        """On the first start, ask for the clinician's name once: the bill and the note name it."""
+        if self.settings.provider or self.settings.clinician_asked:
+            return False
+        name = self.ask_name(self)
+        self.prefs.update(provider=name or "", clinician_asked=True)
+        return bool(name)
+
+    def _limit_cue(self, text: str) -> None:
+        self.banner_text.setText(f"⚠ {text}.")
         self.banner.show()
 
     def new_session(self) -> Session | None:
@@ -349,7 +399,7 @@ class MainWindow(QMainWindow):
         view = self.panel.view
         assert view is not None
         title = f"Close session: {view.session.patient} (its timers are paused)"
-        if not self.ask_text(self, title, note_text(view), "Close session", copy=True):
+        if not self.ask_text(self, title, self.timers.summary(view.session.id), "Close session", copy=True):
             return False
         try:
             self.timers.close(view.session.id)
@@ -490,8 +540,12 @@ class MainWindow(QMainWindow):
         """Once a second: if another process (a second window, a command) wrote, show what it did. One
         cheap query (SQLite's data_version); nothing is read again unless it changed."""
         try:
+            notes = self._settle()  # a day may have ended while the window was open: no SQL unless one did
+            if notes:
+                self.banner_text.setText(" ".join(notes))
+                self.banner.show()
             if not self.timers.changed():
-                return False
+                return bool(notes)
             current = self.panel.session.id if self.panel.session else None
             self.panel.set_session(current if current in {s.id for s in self.timers.open_sessions()} else None)
         except TherapyTimerError as exc:

@@ -15,7 +15,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from therapytimer.core.catalog import Catalog, CodeSpec
 from therapytimer.core.live import TimerRow
 from therapytimer.core.reports import WeekReport
-from therapytimer.core.rules import Line
+from therapytimer.core.rules import Line, Rule
 
 _Index = QModelIndex | QPersistentModelIndex
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -173,7 +173,8 @@ class ExportRowsModel(_Table):
     right_aligned = frozenset({7, 8, 9, 10})
 
     def set_rows(self, rows: Sequence[Sequence[str]]) -> None:
-        self._replace([tuple(r[1:]) for r in rows])
+        """The CSV's rows, with the rule in plain words (the CSV column keeps its codes, cms/ama)."""
+        self._replace([(*r[1:4], Rule(r[4]).long_name, *r[5:]) for r in rows])
 
 
 class WeekModel(_Table):

@@ -8,6 +8,7 @@ database.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase
@@ -64,6 +65,8 @@ class TimerCard(QFrame):
     edit_requested = Signal(str)
     who_changed = Signal(str, str)
     remove_requested = Signal(str)
+    still_treating = Signal(str)
+    stop_at_requested = Signal(str)
 
     def __init__(self, row: TimerRow, position: int, show_who: bool) -> None:
         super().__init__()
@@ -99,6 +102,16 @@ class TimerCard(QFrame):
         line.addWidget(self.units)
         layout.addLayout(line)
         layout.addWidget(self.warning)
+        self.keep = QPushButton("Still treating")
+        self.keep.setToolTip("Past the forgotten-timer limit: say the treatment goes on, so the timer counts on")
+        self.keep.clicked.connect(lambda: self.still_treating.emit(self.code))
+        self.stop = QPushButton("Stop at…")
+        self.stop.setToolTip("Stop the timer when the treatment really ended (the limit's time is offered)")
+        self.stop.clicked.connect(lambda: self.stop_at_requested.emit(self.code))
+        answer = QHBoxLayout()
+        answer.addWidget(self.keep)
+        answer.addWidget(self.stop)
+        layout.addLayout(answer)
         layout.addWidget(self.button)
         self.remove = QPushButton("Remove")
         self.remove.setToolTip("Take off a code added by mistake (codes with recorded time are kept for the audit)")
@@ -118,8 +131,14 @@ class TimerCard(QFrame):
         self.title.setText(f"{badge}{row.code}  {row.short_name}")
         self.clock.setText(row.clock_text if row.timed else "1 unit")
         self.units.setText(row.units_text + (f" · {' '.join(row.modifiers)}" if row.modifiers else ""))
-        self.warning.setText("⚠ Running over the forgotten-timer limit — still treating?" if row.forgotten else "")
+        self.warning.setText(
+            "⚠ Past the forgotten-timer limit: it counts no further until you say. Still treating?"
+            if row.forgotten
+            else ""
+        )
         self.warning.setVisible(row.forgotten)
+        self.keep.setVisible(row.forgotten)
+        self.stop.setVisible(row.forgotten)
         if row.timed:
             self.state.setText("● RUNNING" if row.running else "❚❚ paused")
             self.button.setText("❚❚  Pause" if row.running else "▶  Start")
@@ -145,6 +164,7 @@ class SessionPanel(QWidget):
     changed = Signal()
     message = Signal(str)
     unit_reached = Signal(str)
+    limit_reached = Signal(str)
 
     def __init__(self, timers: Timers, prefs: Preferences, clock: Clock) -> None:
         super().__init__()
@@ -153,6 +173,7 @@ class SessionPanel(QWidget):
         self.day_sessions: list[Session] = []
         self.view: LiveView | None = None
         self.ask_minutes: Callable[..., tuple[int, int, str] | None] = _ask_minutes
+        self.ask_stop_time: Callable[[QWidget, str, datetime, datetime, datetime], datetime | None] = _ask_stop_time
         self.model = TimersModel()
         self.model.modelReset.connect(self._rebuild_cards)
         self.model.dataChanged.connect(self._update_cards)
@@ -256,6 +277,7 @@ class SessionPanel(QWidget):
             self.clock.now(),
             self.prefs.forgotten_after,
             before if before is not None and before.session.id == self.session.id else None,
+            compliance=self.prefs.compliance,
         )
         self.view = after
         self.model.set_rows(after.rows)
@@ -285,7 +307,13 @@ class SessionPanel(QWidget):
             if row.units > was.get(row.code, 0):
                 self._cue(f"{row.code} reached {plural(row.units, 'unit')}")
             if row.forgotten and not any(r.forgotten for r in before.rows if r.code == row.code):
-                self._cue(f"{row.code} has run over {self.settings.forgotten_minutes} min: forgotten?")
+                text = (
+                    f"{row.code} has run past the {self.settings.forgotten_minutes}-minute limit and counts no "
+                    "further: Still treating, or Stop at… on its card"
+                )
+                self._cue(text)
+                self.limit_reached.emit(text)
+                QApplication.beep()  # loud, whatever the sound setting: a timer may be billing nothing now
         if after.result.total_units > before.result.total_units:
             self._cue(f"Total: {plural(after.result.total_units, 'unit')}")
 
@@ -357,6 +385,8 @@ class SessionPanel(QWidget):
             card.edit_requested.connect(self.edit_minutes)
             card.who_changed.connect(self.set_who)
             card.remove_requested.connect(self.remove_code)
+            card.still_treating.connect(self.still_treating)
+            card.stop_at_requested.connect(self.stop_at)
             self.grid.addWidget(card, i // 2, i % 2)
             card.show()  # now, not when the event loop next runs
             self.cards.append(card)
@@ -421,6 +451,25 @@ class SessionPanel(QWidget):
     def set_who(self, code: str, who: str) -> bool:
         return self._act(lambda: self.timers.set_who(self._session_id(), code, Who(who)))
 
+    def still_treating(self, code: str) -> bool:
+        """The clinician answers the limit cue: the treatment goes on (kept in the history)."""
+        return self._act(lambda: self.timers.still_treating(self._session_id(), code))
+
+    def stop_at(self, code: str) -> bool:
+        """The clinician answers the limit cue: stop the timer when the treatment ended (the limit's time is
+        offered; kept in the history)."""
+        if self.session is None:
+            return self._act(self._session_id)
+        running = [s for s in self.session.running() if s.code == code]
+        if not running:
+            return self._act(lambda: self.timers.stop_at(self._session_id(), code, self.clock.now()))
+        first = min(s.start for s in running)
+        offered = min(running[-1].limit_end(self.prefs.forgotten_after), self.clock.now())
+        when = self.ask_stop_time(self, code, first, offered, self.clock.now())
+        if when is None:
+            return False
+        return self._act(lambda: self.timers.stop_at(self._session_id(), code, when))
+
     def pause_all(self) -> bool:
         return self._act(self.timers.pause_all)
 
@@ -475,3 +524,11 @@ def _ask_minutes(
     from therapytimer.ui.dialogs import MinutesDialog
 
     return MinutesDialog.ask(parent, code, minutes, assistant, reason=reason)
+
+
+def _ask_stop_time(
+    parent: QWidget, code: str, earliest: datetime, offered: datetime, latest: datetime
+) -> datetime | None:
+    from therapytimer.ui.dialogs import StopTimeDialog
+
+    return StopTimeDialog.ask(parent, code, earliest, offered, latest)
