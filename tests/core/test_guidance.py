@@ -69,3 +69,11 @@ def test_add_on_of_a_long_shape_given_alone_hints_its_base() -> None:
 def test_pair_hint_says_how_the_units_bill() -> None:
     (_, hint) = hints({"97129": 30})
     assert hint.text() == "8 more min of 97129 → 3 units of 97129 (1 × 97129 + 2 × 97130) (3 in all)"
+
+
+def test_a_tie_between_other_codes_is_not_claimed_by_the_hint() -> None:
+    """Adding minutes to 97140 leaves 97110 and 97112 tied for a unit: 97140's hint must not say the tie
+    goes to it (it is not in the tie)."""
+    services = [Service(CATALOG.get("97110"), 8), Service(CATALOG.get("97112"), 8), Service(CATALOG.get("97140"), 0)]
+    hint = next(h for h in next_units(services, Rule.CMS, CATALOG, discipline=Discipline.PT) if h.code == "97140")
+    assert "tie" not in hint.text() and hint.tie is None
