@@ -128,9 +128,10 @@ def test_week(capsys: pytest.CaptureFixture[str], db: Path) -> None:
     assert monday["date"] == DAY and monday["sessions"] == 3
     assert monday["timed_minutes"] == 56 + 20 and monday["units"] == 6
     assert monday["codes"]["97110"] == {"minutes": 32, "units": 2}
-    # 2 × 97112 + 97110 + 0.85 × 97110 (CQ) + 97161 + 97530 at the default fees
-    assert monday["revenue"] == "249.92"
-    assert data["totals"]["units"] == 6 and data["totals"]["revenue"] == "249.92"
+    # MT (2025 RVUs, MPPR): 97161 in full 98.01 (the highest PE); 2 × 97112 24.26, 97110 21.83 and its CQ
+    # unit 0.85 × 21.83 = 18.56 with half their PE; =JK's 97530 in full 34.61. Without MPPR: 249.92.
+    assert monday["revenue"] == "221.53"
+    assert data["totals"]["units"] == 6 and data["totals"]["revenue"] == "221.53"
     assert data["days"][1]["sessions"] == 0
     code, out, _ = run(capsys, "--db", str(db), "week", "--date", "2026-11-23", "--week-start", "sunday")
     assert code == 0 and out.startswith("Week Sun 2026-11-22 to Sat 2026-11-28")
@@ -296,7 +297,7 @@ def test_store_rule_is_kept_per_session(db: Path) -> None:
 def test_week_revenue_uses_the_clinics_fee_table(capsys: pytest.CaptureFixture[str], db: Path, user_dirs: Path) -> None:
     (user_dirs / "settings.json").write_text(json.dumps({"fees": {"97530": "50.00", "97999": "1"}}))
     code, out, err = run(capsys, "--db", str(db), "week", "--date", DAY, "--json")
-    assert code == 0 and json.loads(out)["totals"]["revenue"] == "265.31"  # 249.92 - 34.61 + 50.00
+    assert code == 0 and json.loads(out)["totals"]["revenue"] == "236.92"  # 221.53 - 34.61 + 50.00
     assert err == "note: fees for 1 code not in the code catalog, left out: 97999\n"
 
 
@@ -305,7 +306,7 @@ def test_week_survives_a_fee_of_1e400(capsys: pytest.CaptureFixture[str], db: Pa
     path = user_dirs / "settings.json"
     path.write_text(json.dumps({"fees": {"97110": "1e400", "97530": "50.00"}}))
     code, out, err = run(capsys, "--db", str(db), "week", "--date", DAY, "--json")
-    assert code == 0 and json.loads(out)["totals"]["revenue"] == "265.31"  # 97110 at its default, 97530 at 50.00
+    assert code == 0 and json.loads(out)["totals"]["revenue"] == "236.92"  # 97110 at its RVU amount, 97530 at 50.00
     assert err.count("\n") == 1 and err.startswith(f"note: {path}: fees: 1 entry is not a code with an amount")
     assert '("97110": "1e400")' in err
 
@@ -316,11 +317,11 @@ def test_week_survives_a_settings_file_nested_100000_deep(
     path = user_dirs / "settings.json"
     path.write_text('{"favorites": ' + "[" * 100_000 + "]" * 100_000 + ', "fees": {"97530": "50.00"}}')
     code, out, err = run(capsys, "--db", str(db), "week", "--date", DAY, "--json")
-    assert code == 0 and json.loads(out)["totals"]["revenue"] == "265.31"  # the fee beside it is kept
+    assert code == 0 and json.loads(out)["totals"]["revenue"] == "236.92"  # the fee beside it is kept
     assert err == f"note: {path}: favorites: nested more than 8 levels deep; using the default\n"
     path.write_text("[" * 100_000 + "]" * 100_000)
     code, out, err = run(capsys, "--db", str(db), "week", "--date", DAY, "--json")
-    assert code == 0 and json.loads(out)["totals"]["revenue"] == "249.92"  # the default fees
+    assert code == 0 and json.loads(out)["totals"]["revenue"] == "221.53"  # no clinic fees: the RVU amounts
     assert err.count("\n") == 1 and err.startswith(f"note: {path}: not a JSON object") and "default settings" in err
 
 

@@ -357,10 +357,14 @@ def test_status_prints_a_readable_table(cli: Cli, clock: FakeClock) -> None:
         "  CODE    TIME  STATE   UNITS\n"
         "  97110   8:30  paused      0\n"
         "  97112  11:30  paused      1\n"
+        "  PT visit 1 without a progress report: due in 9 visits\n"
+        "  PT plan of care: not entered\n"
+        "  PT+SLP $32.02 of $2,480 (2026 therapy threshold)\n"  # 97112 in full, at 2025 rates
         "\n"
         f"JK · OT · session {jk} · Medicare · open · 0 units\n"
         "  CODE   TIME  STATE      UNITS\n"
         "  97530  3:05  ● running      0\n"
+        "  OT $0 of $2,480 (2026 therapy threshold)\n"  # no billed unit yet: no treatment day
     )
     assert cli.ok("status", "--date", "2026-11-22") == "No sessions on 2026-11-22.\n"
     assert cli.status("--date", "2026-11-22") == {"now": "2026-11-23T15:23:05+00:00", "sessions": []}
@@ -381,6 +385,9 @@ def test_status_lists_an_untimed_service_but_not_as_a_timer(cli: Cli, clock: Fak
         "  CODE   TIME  STATE      UNITS\n"
         "  97110  9:00  ● running      1\n"
         "  97161     -  service        1\n"
+        "  PT visit 1 without a progress report: due in 9 visits\n"
+        "  PT plan of care: not entered\n"
+        "  PT+SLP $119.84 of $2,480 (2026 therapy threshold)\n"  # 97161 98.01 in full + 97110 21.83 reduced
     )
 
 

@@ -32,7 +32,7 @@ from therapytimer.core.compliance import (
 from therapytimer.core.exchange import FORMAT, ExchangeError, parse_sessions
 from therapytimer.core.guidance import next_units
 from therapytimer.core.live import live_view
-from therapytimer.core.reports import DayBill, bill_day, day_totals, line_revenue, week_report
+from therapytimer.core.reports import DayBill, bill_day, day_pay, day_totals, week_report
 from therapytimer.core.rules import Rule, RuleInputError, Service, UnitResult, compute, units_for
 from therapytimer.core.session import CodeEntry, Role, Session, SessionError, Who
 from therapytimer.paths import resource_path
@@ -266,17 +266,18 @@ def _bill(day: date, result: UnitResult) -> DayBill:
 
 
 def test_cq_units_are_paid_in_full_before_2022_and_at_85_percent_from_2022() -> None:
-    """SSA §1834(v)(1): the 85 % payment applies from 2022-01-01; in 2020-2021 the modifier was reported only."""
+    """SSA §1834(v)(1): the 85 % payment applies from 2022-01-01; in 2020-2021 the modifier was reported only.
+    The share applies after MPPR (one 97110 unit in full, the others with half their practice expense)."""
     result = on(CY2020, {"97110": 23}, {"97110": 23})
     assert keyed_units(result) == {"97110": 1, "97110-CQ": 2}  # the last 8 + 8 min: 50 % > 10 %
-    fee = Decimal("28.79")
-    assert line_revenue(_bill(CY2020, result), CATALOG) == (fee * 3, set())
-    assert line_revenue(_bill(CY2022, on(CY2022, {"97110": 23}, {"97110": 23})), CATALOG) == (
-        fee * 2 + fee * Decimal("0.85"),
-        set(),
-    )
+    full, reduced = Decimal("28.79"), Decimal("21.83")
+    ((_, pay),) = day_pay([_bill(CY2020, result)], CATALOG)
+    assert pay.total == full + 2 * reduced and pay.note == "estimated at 2025 rates"
+    ((_, pay),) = day_pay([_bill(CY2022, on(CY2022, {"97110": 23}, {"97110": 23}))], CATALOG)
+    assert [p.amount for p in pay.paid] == [full, reduced, (reduced * Decimal("0.85")).quantize(Decimal("0.01"))]
     cheap = replace(COMPLIANCE, periods=(Period(None, None, "x", Reading.UNIT_2022, Decimal("0.5"), "s"),))
-    assert line_revenue(_bill(CY2022, result), CATALOG, cheap) == (fee + 2 * fee * Decimal("0.5"), set())
+    ((_, pay),) = day_pay([_bill(CY2022, result)], CATALOG, cheap)
+    assert pay.total == full + 2 * Decimal("10.92")  # 21.83 / 2, to the cent
 
 
 def _session(day: date, *codes: CodeEntry, sid: str = "s1") -> Session:

@@ -487,7 +487,7 @@ def test_a_code_with_hidden_characters_is_not_a_code_and_is_shown_escaped(code: 
 def test_unknown_field_names_are_shown_escaped() -> None:
     with pytest.raises(ExchangeError) as caught:
         parse_sessions(document(good(**{"x\x1b[31m": 1})), CATALOG)
-    fields = "codes, date, discipline, id, note, patient, payer, provider, rule"
+    fields = "codes, date, discipline, id, kx, note, patient, payer, progress_report, provider, rule"
     assert caught.value.problems == [f"sessions[0].'x\\x1b[31m': unknown field (fields are {fields})"]
 
 

@@ -18,8 +18,8 @@ from therapytimer.core.reports import (
     DayTotals,
     WeekReport,
     bill_day,
+    day_pay,
     day_totals,
-    line_revenue,
     session_minutes,
     week_bounds,
     week_report,
@@ -200,34 +200,69 @@ def test_no_sessions_no_bills() -> None:
 # --- revenue and day totals -----------------------------------------------------------------------------
 
 
-def test_cq_units_are_paid_at_85_percent_under_medicare_only() -> None:
-    """23 min by the therapist and 23 by the assistant alone: 2 plain units and 1 CQ unit of 97110 ($28.79)."""
+def paid(bills: list[DayBill]) -> list[tuple[str, Decimal, str]]:
+    return [(p.unit.code, p.amount, p.how) for _, pay in day_pay(bills, CATALOG) for p in pay.paid]
+
+
+def test_mppr_pays_the_highest_practice_expense_in_full_and_halves_the_rest() -> None:
+    """The issue's example: 97110 x 2 + 97140 x 1 on one day were $84.75 without MPPR; with it, $71.32."""
+    bill = one([make("s1", CodeEntry("97110", 30), CodeEntry("97140", 15))])
+    assert paid([bill]) == [
+        ("97110", Decimal("28.79"), "full"),
+        ("97110", Decimal("21.83"), "MPPR: half its practice expense"),
+        ("97140", Decimal("20.70"), "MPPR: half its practice expense"),
+    ]
+    assert day_totals(MONDAY, [], [bill], CATALOG).revenue == Decimal("71.32")
+
+
+def test_cq_units_are_paid_at_85_percent_after_mppr_under_medicare_only() -> None:
+    """23 min by the therapist and 23 by the assistant alone: 2 plain units and 1 CQ unit of 97110."""
     cms = one([make("s1", CodeEntry("97110", 23, 23))])
-    assert line_revenue(cms, CATALOG) == (Decimal("28.79") * 2 + Decimal("28.79") * Decimal("0.85"), set())
+    assert [amount for _, amount, _ in paid([cms])] == [Decimal("28.79"), Decimal("21.83"), Decimal("18.56")]
     ama = one([make("s1", CodeEntry("97110", 23, 23), rule=Rule.AMA)])
     assert [ln.modifiers for ln in ama.result.lines] == [("GP",), ("GP", "CQ")]
-    assert line_revenue(ama, CATALOG) == (Decimal("28.79") * 3, set())
+    assert [amount for _, amount, _ in paid([ama])] == [Decimal("28.79"), Decimal("21.83"), Decimal("21.83")]
 
 
 def test_co_units_are_paid_at_85_percent_under_medicare() -> None:
     bill = one([make("s1", CodeEntry("97530", 0, 23), discipline=Discipline.OT)])
     assert [(ln.modifiers, ln.units) for ln in bill.result.lines] == [(("GO", "CO"), 2)]
-    assert line_revenue(bill, CATALOG) == (Decimal("34.61") * 2 * Decimal("0.85"), set())
+    assert [amount for _, amount, _ in paid([bill])] == [Decimal("29.42"), Decimal("20.89")]  # 34.61, 24.58 x 0.85
 
 
-def test_codes_without_a_default_fee_are_listed_not_guessed() -> None:
-    """97026 has no fee: it is left out of the estimate and named. A 0-unit line is not billed, so a code with
-    no fee but no units (97545 for 30 min) is not named either."""
-    bill = one(
-        [make("s1", CodeEntry("97026", minutes=10), CodeEntry("97545", minutes=30), CodeEntry("97161"), rule=Rule.AMA)]
-    )
-    assert {ln.code: ln.units for ln in bill.result.lines} == {"97026": 1, "97545": 0, "97546": 0, "97161": 1}
-    assert line_revenue(bill, CATALOG) == (Decimal("98.01"), {"97026"})
+def test_mppr_runs_across_the_patients_disciplines_and_never_reduces_indicator_0() -> None:
+    """PT 97110 and OT 97530 the same day: one unit in full across both; 97129 (indicator 0) is never reduced."""
+    pt = make("p", CodeEntry("97110", 15))
+    ot = make("o", CodeEntry("97530", 15), CodeEntry("97129", 15), discipline=Discipline.OT)
+    assert paid(bill_day([pt, ot], CATALOG, NOW)) == [
+        ("97530", Decimal("34.61"), "full"),  # the highest practice expense of the day (0.62)
+        ("97129", Decimal("21.67"), "full"),  # indicator 0: never reduced
+        ("97110", Decimal("21.83"), "MPPR: half its practice expense"),  # PT's unit, halved by OT's
+    ]
+
+
+def test_the_clinic_fee_table_replaces_the_rvu_amount_without_mppr() -> None:
+    bill = one([make("s1", CodeEntry("97110", 30), CodeEntry("97140", 15))])
+    ((_, pay),) = day_pay([bill], CATALOG, clinic_fees={"97110": Decimal("40.00")})
+    assert [(p.unit.code, p.amount, p.how) for p in pay.paid] == [
+        ("97110", Decimal("40.00"), "clinic fee"),
+        ("97110", Decimal("40.00"), "clinic fee"),
+        ("97140", Decimal("27.17"), "full"),  # now the only unit MPPR applies to
+    ]
+
+
+def test_codes_without_any_fee_are_listed_not_guessed_and_bundled_ones_pay_nothing() -> None:
+    """96105 has no RVU here and no default fee: left out and named. 97010 is bundled (status B): $0."""
+    bill = one([make("s1", CodeEntry("96105", minutes=61), CodeEntry("97010"), rule=Rule.AMA)])
+    ((_, pay),) = day_pay([bill], CATALOG)
+    assert pay.missing == ("96105",) and [(p.unit.code, p.amount, p.how) for p in pay.paid] == [
+        ("97010", Decimal("0.00"), "not paid (status B)")
+    ]
 
 
 def test_day_totals_add_every_bill_of_the_day() -> None:
     sessions = [
-        make("s1", CodeEntry("97110", 23, 23)),  # 2 + 1 CQ units: 82.0515
+        make("s1", CodeEntry("97110", 23, 23)),  # 2 + 1 CQ units: 28.79 + 21.83 + 18.56
         make("s2", CodeEntry("97110", minutes=10), CodeEntry("97026", minutes=8), patient="CD", rule=Rule.AMA),
     ]
     bills = bill_day(sessions, CATALOG, NOW)
@@ -237,16 +272,17 @@ def test_day_totals_add_every_bill_of_the_day() -> None:
         sessions=2,
         timed_minutes=46 + 10,
         units=3 + 2,
-        revenue=Decimal("110.84"),  # 82.0515 + 28.79, rounded once for the day
+        revenue=Decimal("102.50"),  # MT 69.18; CD 97110 in full 28.79 + 97026 halved 4.53
         codes={"97110": CodeTotal(56, 4), "97026": CodeTotal(8, 1)},
-        missing_fees=("97026",),
+        missing_fees=(),
+        notes=("estimated at 2025 rates",),
     )
     assert totals.to_dict() == {
         "date": "2026-11-23",
         "sessions": 2,
         "timed_minutes": 56,
         "units": 5,
-        "revenue": "110.84",
+        "revenue": "102.50",
         "codes": {"97026": {"minutes": 8, "units": 1}, "97110": {"minutes": 56, "units": 4}},
     }
     assert json.dumps(totals.to_dict()["codes"]).startswith('{"97026"')  # codes sorted, for stable output
@@ -320,7 +356,7 @@ def test_week_report_has_every_day_and_the_documented_json_shape() -> None:
         "sessions": 3,
         "timed_minutes": 14 + 46,
         "units": 1 + 3,
-        "revenue": "110.84",  # 28.79 + 82.0515
+        "revenue": "97.97",  # MT 28.79 + CD 69.18
         "codes": {"97110": {"minutes": 60, "units": 4}},
     }
     days[2] = {
@@ -339,7 +375,7 @@ def test_week_report_has_every_day_and_the_documented_json_shape() -> None:
             "sessions": 4,
             "timed_minutes": 121,
             "units": 6,
-            "revenue": "185.88",
+            "revenue": "173.01",
             "codes": {
                 "92507": {"minutes": 45, "units": 1},
                 "96105": {"minutes": 61, "units": 1},
@@ -347,6 +383,7 @@ def test_week_report_has_every_day_and_the_documented_json_shape() -> None:
             },
         },
         "missing_fees": ["96105"],
+        "notes": ["estimated at 2025 rates"],
     }
     assert json.loads(json.dumps(data)) == data  # plain JSON types only
 
@@ -357,7 +394,7 @@ def test_week_totals_are_the_sum_of_the_days() -> None:
     totals = report.totals
     assert totals.date == start
     assert totals.sessions == sum(d.sessions for d in report.days) == 4
-    assert totals.revenue == sum(d.revenue for d in report.days) == Decimal("185.88")
+    assert totals.revenue == sum(d.revenue for d in report.days) == Decimal("173.01")
     assert totals.missing_fees == ("96105",)
     assert totals.codes["97110"] == CodeTotal(60, 4)
 
@@ -378,6 +415,7 @@ def test_empty_week_totals_are_zero() -> None:
         "days": [],
         "totals": {"sessions": 0, "timed_minutes": 0, "units": 0, "revenue": "0.00", "codes": {}},
         "missing_fees": [],
+        "notes": [],
     }
 
 

@@ -69,6 +69,7 @@ def test_new_database_is_private_and_in_wal_mode(store: Store, db_path: Path) ->
         "0002_payers_and_day_index",
         "0003_events",
         "0004_confirmations",
+        "0005_the_patients_case",
     ]
     assert store.payers() == {"Medicare": Rule.CMS, "Commercial (per-code rule)": Rule.AMA}
 

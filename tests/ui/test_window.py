@@ -486,7 +486,7 @@ def test_settings_and_payer_profiles(window: MainWindow, clock: FakeClock, tmp_p
     clock.advance(minutes=38)
     window.panel.pause_all()
     window.tabs.setCurrentWidget(window.week)  # built before the change: it must be told of it
-    assert "Week Mon" in window.week.title.text() and "estimated revenue <b>$86.37</b>" in window.week.totals.text()
+    assert "Week Mon" in window.week.title.text() and "estimated revenue <b>$72.45</b>" in window.week.totals.text()
 
     def ask(parent: QWidget | None, settings: Settings, payers: dict[str, Rule]) -> SettingsAnswer:
         settings.week_start = WeekStart.SUNDAY
@@ -516,7 +516,7 @@ def test_a_settings_change_is_saved_and_reaches_every_page(
     window.panel.pause_all()
     window.tabs.setCurrentWidget(window.week)
     window.tabs.setCurrentWidget(window.day)
-    assert "$86.37" in window.week.totals.text() and favorite(window, "97140")
+    assert "$72.45" in window.week.totals.text() and favorite(window, "97140")
     assert window.prefs.update(week_start=WeekStart.SUNDAY, fees={"97110": Decimal("40.00")}) == []
     window.prefs.update(favorites=dict(window.settings.favorites, PT=["97530"]))
     saved = json.loads((tmp_path / "settings.json").read_text())
@@ -676,7 +676,7 @@ def test_a_hostile_settings_file_still_opens_the_window(
     clock.advance(minutes=38)
     win.panel.pause_all()
     win.tabs.setCurrentWidget(win.week)
-    assert "estimated revenue <b>$86.37</b>" in win.week.totals.text()  # 3 × 28.79
+    assert "estimated revenue <b>$72.45</b>" in win.week.totals.text()  # 97110 × 3 under MPPR: 28.79 + 2 × 21.83
     win.workspace.close()
 
 

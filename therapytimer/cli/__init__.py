@@ -47,6 +47,12 @@ def _patient_options(parser: argparse.ArgumentParser, discipline_help: str) -> N
     )
 
 
+def _year(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and len(text) == 4 and 1900 < int(text) < 10000):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a year (use YYYY)")
+    return int(text)
+
+
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
     """The top-level parser and one parser per command (parsed intermixed: options may follow codes)."""
     parser = Parser(
@@ -183,6 +189,52 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     )
     _patient_options(close, "which of the patient's open sessions, when there are two")
     _date_option(close, "the session's date of service, to close an older day's session (default today)")
+    close.add_argument(
+        "--progress-report", action="store_true", help="the discipline's progress report was written at this visit"
+    )
+    close.add_argument("--kx", action="store_true", help="add KX to the lines (past the therapy threshold)")
+
+    mark = command(
+        "mark",
+        "cases",
+        "cmd_mark",
+        "say a visit's progress report was written, or KX goes on its lines (open or closed)",
+        "Record on the patient's session of the day (default today) that the progress report was written, or "
+        "that KX goes on its lines; --no-... takes it back. Each change is kept in the session's history.",
+    )
+    _patient_options(mark, "which of the patient's sessions, when there are two")
+    _date_option(mark, "the session's date of service (default today)")
+    mark.add_argument(
+        "--progress-report", action=argparse.BooleanOptionalAction, default=None, help="the progress report written"
+    )
+    mark.add_argument("--kx", action=argparse.BooleanOptionalAction, default=None, help="KX on the lines")
+
+    case = command(
+        "case",
+        "cases",
+        "cmd_case",
+        "a patient's progress-report countdown, plan of care and therapy threshold",
+        "Treatment days in the year and since the last progress report, the plan of care's days left, and "
+        "the estimated Medicare allowed amount against the year's therapy threshold (PT and SLP together, OT "
+        "apart), counted from this app's sessions of the alias only.",
+    )
+    case.add_argument("patient", metavar="ALIAS")
+    case.add_argument("--year", type=_year, metavar="YYYY", help="the calendar year (default this year)")
+    case.add_argument("--json", action="store_true", help="print one JSON object")
+
+    poc = command(
+        "plan-of-care",
+        "cases",
+        "cmd_plan_of_care",
+        "enter, correct, remove or list a patient's certified plan-of-care periods",
+        "A plan of care is certified for at most 90 calendar days (both ends counted). Entering a period with "
+        "the same start as an entered one corrects its end. Without dates, lists the patient's periods.",
+    )
+    poc.add_argument("patient", metavar="ALIAS")
+    poc.add_argument("--discipline", type=str.upper, choices=[d.value for d in Discipline], help="PT, OT or SLP")
+    poc.add_argument("--start", type=parse_date, metavar="YYYY-MM-DD", help="the first certified day")
+    poc.add_argument("--end", type=parse_date, metavar="YYYY-MM-DD", help="the last certified day")
+    poc.add_argument("--remove", action="store_true", help="remove the period starting --start")
 
     status = command(
         "status",

@@ -141,6 +141,8 @@ def cmd_week(args: argparse.Namespace) -> int:
             for code, t in sorted(totals.codes.items()):
                 codes.append((code, catalog.get(code).short_name, str(t.minutes), str(t.units)))
             out += ["", *table(codes, {2, 3})]
+        if totals.notes:
+            out += ["", f"Revenue {'; '.join(totals.notes)} (Medicare's RVUs with MPPR; your fee table overrides)."]
         if totals.missing_fees:
             out += ["", f"No default fee for {', '.join(totals.missing_fees)}: not in the revenue estimate."]
         sys.stdout.write("\n".join(out) + "\n")

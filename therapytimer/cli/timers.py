@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
+from therapytimer.cli.cases import print_case_lines
 from therapytimer.cli.common import UsageError, explained, fail, table
 from therapytimer.core import stopwatch
 from therapytimer.core.catalog import CODE_PATTERN, Discipline
@@ -26,9 +27,13 @@ from therapytimer.services.workspace import Workspace
 
 
 def _run(args: argparse.Namespace, act: Callable[[Timers], int], *, create: bool = False) -> int:
+    return _run_workspace(args, lambda workspace: act(workspace.timers), create=create)
+
+
+def _run_workspace(args: argparse.Namespace, act: Callable[[Workspace], int], *, create: bool = False) -> int:
     workspace = Workspace.open(args.context, create=create)
     try:
-        return act(workspace.timers)
+        return act(workspace)
     except TherapyTimerError as exc:
         return fail(explained(exc, args.command))
     finally:
@@ -151,8 +156,10 @@ def cmd_close(args: argparse.Namespace) -> int:
         if session is None:
             when = f" on {args.date}" if args.date else " today"
             raise SessionError("no open session" + (f" for {args.patient}{when}" if args.patient else ""))
-        closed = timers.close(session.id)
-        print(f"Closed {_label(closed.session)}. For the note:\n\n{closed.note}")
+        closed = timers.close(session.id, progress_report=args.progress_report or None, kx=args.kx or None)
+        marks = [m for m, on in (("progress report written", args.progress_report), ("KX", args.kx)) if on]
+        said = f" ({', '.join(marks)})" if marks else ""
+        print(f"Closed {_label(closed.session)}{said}. For the note:\n\n{closed.note}")
         return 0
 
     return _run(args, run)
@@ -240,7 +247,8 @@ def status_json(view: LiveView, limit: timedelta) -> dict[str, object]:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    def run(timers: Timers) -> int:
+    def run(workspace: Workspace) -> int:
+        timers = workspace.timers
         day = args.date or timers.clock.today()
         stopped = timers.settle()
         limit = timers.prefs.forgotten_after
@@ -253,7 +261,10 @@ def cmd_status(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
         if args.json:
-            payload = {"now": timers.clock.now().isoformat(), "sessions": [status_json(v, limit) for v in views]}
+            sessions = [
+                {**status_json(v, limit), "case": list(workspace.cases.for_session(v.session).lines)} for v in views
+            ]
+            payload = {"now": timers.clock.now().isoformat(), "sessions": sessions}
             print(json.dumps(payload, ensure_ascii=False))
             return 0
         if not views:
@@ -267,8 +278,10 @@ def cmd_status(args: argparse.Namespace) -> int:
             for row in view.rows:
                 state = ("● running" if row.running else "paused") if row.timed else "service"
                 rows.append((row.code, row.clock_text if row.timed else "-", state, str(row.units)))
-            out += [*("  " + line for line in table(rows, {1, 3})), ""]
+            out += ["  " + line for line in table(rows, {1, 3})]
+            print_case_lines(workspace, s, out)
+            out.append("")
         sys.stdout.write("\n".join(out))
         return 0
 
-    return _run(args, run)
+    return _run_workspace(args, run)

@@ -4,7 +4,8 @@ The Day view, `export` and `therapytimer check` all call `day_findings`, so what
 the window lists and what `check` reports. Errors make the day unfinished (an open session, a running
 timer, a timer past the forgotten-timer limit); warnings are for a person to look at before billing
 (minutes above the clock time they fit in, units above a code's per-day limit, more than four timed units
-an hour, a session with no clinician named).
+an hour, a session with no clinician named) and, from the patient's case, a progress report past its 10th
+treatment day, a visit outside the certified plan of care, Medicare lines past the threshold without KX.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
 
+from therapytimer.core.case import REPORT_EVERY, Case, allowed_line
 from therapytimer.core.catalog import Catalog
 from therapytimer.core.compliance import Mue
 from therapytimer.core.reports import bill_day
+from therapytimer.core.rules import Rule
 from therapytimer.core.session import Session, State
 from therapytimer.core.stopwatch import AUTO_STOP
 from therapytimer.core.words import plural
@@ -39,6 +42,9 @@ class Kind(StrEnum):
     MUE = "mue"
     UNITS_PER_HOUR = "units-per-hour"
     NO_PROVIDER = "no-provider"
+    PROGRESS_REPORT = "progress-report"
+    PLAN_OF_CARE = "plan-of-care"
+    THRESHOLD = "threshold"
 
 
 @dataclass(frozen=True)
@@ -165,3 +171,28 @@ def day_findings(
             found.append(Finding(Kind.UNITS_PER_HOUR, Severity.WARNING, text))
     order = {Severity.ERROR: 0, Severity.WARNING: 1}
     return sorted(found, key=lambda f: order[f.severity])
+
+
+def case_findings(day: date, sessions: Sequence[Session], case: Case) -> list[Finding]:
+    """The warnings of one patient's case on `day` (`case` built as of that day from their sessions)."""
+    found: list[Finding] = []
+    theirs = [s for s in sessions if s.date == day and s.patient == case.patient]
+    for discipline in sorted({s.discipline for s in theirs}, key=lambda d: d.value):
+        mine = [s for s in theirs if s.discipline is discipline]
+        who = f"{case.patient} ({discipline.value})"
+        progress = case.of(discipline)
+        if progress is not None and day in progress.overdue:
+            text = (
+                f"{who}: treatment day {progress.since_report} without a progress report (one is "
+                f"due at least every {REPORT_EVERY}); write it and tick it on the session"
+            )
+            found.append(Finding(Kind.PROGRESS_REPORT, Severity.WARNING, text, mine[0].id))
+        if progress is not None and day in progress.outside_plan:
+            text = f"{who}: {day} is outside every certified plan-of-care period entered for this patient"
+            found.append(Finding(Kind.PLAN_OF_CARE, Severity.WARNING, text, mine[0].id))
+        medicare = [s for s in mine if s.rule is Rule.CMS]
+        allowed = case.allowed_of(discipline)
+        if medicare and allowed.kx_due(day) and not any(s.kx for s in medicare):
+            text = f"{who}: {allowed_line(allowed)}; KX is not confirmed on the day's lines"
+            found.append(Finding(Kind.THRESHOLD, Severity.WARNING, text, medicare[0].id))
+    return found

@@ -1,6 +1,6 @@
 """Compliance guards as data: who may furnish what, CQ/CO by date of service, and MUE warnings.
 
-Three small files in ``resources/compliance/`` hold them, with their sources in the ``RULES.md`` beside them:
+Four small files in ``resources/compliance/`` hold them, with their sources in the ``RULES.md`` beside them:
 
 * ``assistant_excluded.csv``: codes an assistant (PTA/OTA) may not furnish: evaluations, re-evaluations
   and tests with interpretation (Pub. 100-02 ch. 15 §230.1: "PTAs may not provide evaluative or
@@ -12,6 +12,8 @@ Three small files in ``resources/compliance/`` hold them, with their sources in 
   values with a public source, each with its quarter. The CMS table changes every quarter, so a user adds
   or overrides values with ``<config folder>/mue.csv`` (same columns), checked with file:line problems like
   the user catalog.
+* ``evaluations.csv``: the initial evaluation codes per discipline. The day one is billed begins an
+  episode's first progress-report period (Pub. 100-02 ch. 15 §220.3D); re-evaluations are not in it.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -36,6 +38,8 @@ FOLDER = "compliance"
 PERIOD_COLUMNS = ("from", "to", "name", "reading", "payment_factor", "source")
 EXCLUDED_COLUMNS = ("code", "service", "source")
 MUE_COLUMNS = ("code", "units", "mai", "quarter", "table", "source")
+EVALUATION_COLUMNS = ("code", "discipline", "source")
+DISCIPLINES = ("PT", "OT", "SLP")
 MAX_MUE = 9999
 QUARTER = re.compile(r"^\d{4}Q[1-4]$")
 MAI_MEANING = {  # the MUE adjudication indicator: what happens to the units above the value
@@ -113,11 +117,12 @@ class Mue:
 
 @dataclass(frozen=True)
 class Compliance:
-    """The three tables, looked up by date of service and code."""
+    """The tables, looked up by date of service and code."""
 
     periods: tuple[Period, ...]
     excluded: Mapping[str, Exclusion]
     mue: Mapping[str, Mue]
+    evaluations: Mapping[str, str] = field(default_factory=dict)  # initial evaluation code -> its discipline
 
     def period(self, day: date | None) -> Period:
         """The CQ/CO period of a date of service; None gives the newest, the reading in force today."""
@@ -289,6 +294,25 @@ def parse_mue(text: str, source: str) -> list[Mue]:
     return out
 
 
+def parse_evaluations(text: str, source: str) -> dict[str, str]:
+    """The initial evaluation codes and their disciplines; ComplianceError lists every problem."""
+    problems: list[str] = []
+    out: dict[str, str] = {}
+    for where, row in _rows(text, source, EVALUATION_COLUMNS, EVALUATION_COLUMNS, problems):
+        code = _code(row["code"], where, problems)
+        discipline = row["discipline"].upper()
+        if discipline not in DISCIPLINES:
+            problems.append(f"{where}: discipline {row['discipline']!r} must be PT, OT or SLP")
+        _needed(row, "source", where, problems)
+        if code in out:
+            problems.append(f"{where}: code {code} appears twice in this file")
+        elif code:
+            out[code] = discipline
+    if problems:
+        raise ComplianceError(problems)
+    return out
+
+
 def _read(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8-sig")
@@ -309,6 +333,7 @@ def builtin() -> Compliance:
         periods=parse_periods(text("assistant_periods.csv"), BUILTIN_SOURCE),
         excluded=parse_exclusions(text("assistant_excluded.csv"), BUILTIN_SOURCE),
         mue={m.code: m for m in parse_mue(text("mue.csv"), BUILTIN_SOURCE)},
+        evaluations=parse_evaluations(text("evaluations.csv"), BUILTIN_SOURCE),
     )
 
 

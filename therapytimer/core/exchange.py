@@ -32,7 +32,20 @@ from therapytimer.core.session import (
 )
 
 FORMAT = "therapytimer-sessions/1"
-SESSION_KEYS = {"id", "patient", "discipline", "rule", "date", "provider", "payer", "codes", "note"}
+SESSION_KEYS = {
+    "id",
+    "patient",
+    "discipline",
+    "rule",
+    "date",
+    "provider",
+    "payer",
+    "codes",
+    "note",
+    "progress_report",
+    "kx",
+}
+FLAGS = ("progress_report", "kx")  # true when the visit's progress report was written / KX was confirmed
 CODE_KEYS = {"code", "minutes", "assistant_minutes"}
 ID_MAX = 100
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -64,6 +77,8 @@ class ImportedSession:
     codes: tuple[ImportedCode, ...]
     note: str
     payer: str | None = None
+    progress_report: bool = False
+    kx: bool = False
 
 
 def _minutes(value: Any, where: str, problems: list[str]) -> int | None:
@@ -168,6 +183,11 @@ def _session(
     provider = _text(item, "provider", where, PROVIDER_MAX, problems)
     payer = _text(item, "payer", where, PROVIDER_MAX, problems) or None
     note = _text(item, "note", where, NOTE_MAX, problems, multiline=True)
+    flags = {}
+    for key in FLAGS:
+        flags[key] = item.get(key, False)
+        if not isinstance(flags[key], bool):
+            problems.append(f"{where}.{key}: must be true or false")
     session_id = item.get("id")
     if session_id is not None and (not isinstance(session_id, str) or not 1 <= len(session_id) <= ID_MAX):
         problems.append(f"{where}.id: must be text of 1 to {ID_MAX} characters")
@@ -222,10 +242,21 @@ def _session(
         [(c.code, c.minutes, c.assistant_minutes) for c in codes],
         note,
         payer,
+        *[key for key in FLAGS if flags[key]],  # only when set: files from before the flags keep their ids
     )
     derived = "import-" + hashlib.sha256(json.dumps(fields).encode()).hexdigest()[:32]
     return ImportedSession(
-        session_id or derived, patient, Discipline(discipline), Rule(rule), day, provider, tuple(codes), note, payer
+        session_id or derived,
+        patient,
+        Discipline(discipline),
+        Rule(rule),
+        day,
+        provider,
+        tuple(codes),
+        note,
+        payer,
+        flags["progress_report"],
+        flags["kx"],
     )
 
 
@@ -297,5 +328,9 @@ def dump_sessions(sessions: Sequence[Session], now: datetime, limit: timedelta =
         item["codes"] = codes
         if s.note:
             item["note"] = s.note
+        if s.progress_report:
+            item["progress_report"] = True
+        if s.kx:
+            item["kx"] = True
         out.append(item)
     return {"format": FORMAT, "sessions": out}

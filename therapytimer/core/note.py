@@ -15,11 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from therapytimer.core.catalog import Catalog
-from therapytimer.core.rules import ASSISTANT_MODIFIER, UnitResult
+from therapytimer.core.rules import ASSISTANT_MODIFIERS, UnitResult
 from therapytimer.core.session import Session
 from therapytimer.core.words import plural
-
-ASSISTANT_MODIFIERS = frozenset(ASSISTANT_MODIFIER.values())
 
 
 @dataclass(frozen=True)

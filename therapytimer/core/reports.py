@@ -8,17 +8,18 @@ backup re-imports to exactly the same bill.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from therapytimer.core.catalog import Catalog, Discipline
 from therapytimer.core.compliance import Compliance, builtin
-from therapytimer.core.rules import ASSISTANT_MODIFIER, Rule, RuleInputError, Service, UnitResult, compute
+from therapytimer.core.fees import DayPay, FeeData, load_fee_data, pay_day, units_of
+from therapytimer.core.rules import Rule, RuleInputError, Service, UnitResult, compute
 from therapytimer.core.session import FORGOTTEN_AFTER, BillKey, Session
 
-ASSISTANT_MODIFIERS = set(ASSISTANT_MODIFIER.values())  # CQ, CO: from the one table in rules
+KX = "KX"  # medically necessary therapy past the year's threshold
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,11 @@ class DayBill:
     payers: tuple[str, ...]
     session_ids: tuple[str, ...]
     result: UnitResult
+
+    @property
+    def kx(self) -> bool:
+        """Whether the clinician confirmed KX (past the therapy threshold) on these lines."""
+        return any("KX" in line.modifiers for line in self.result.lines)
 
 
 def session_minutes(session: Session, now: datetime, limit: timedelta = FORGOTTEN_AFTER) -> dict[str, tuple[int, int]]:
@@ -71,6 +77,9 @@ def bill_day(
         members = groups[key]
         services = day_services(members, catalog, now, limit)
         result = compute(services, rule, catalog, discipline=discipline, day=day, compliance=compliance)
+        if any(s.kx for s in members):  # confirmed by the clinician, never added on a suggestion alone
+            lines = tuple(replace(line, modifiers=(*line.modifiers, KX)) for line in result.lines)
+            result = replace(result, lines=lines)
         bills.append(
             DayBill(
                 day,
@@ -104,6 +113,7 @@ class DayTotals:
     revenue: Decimal
     codes: dict[str, CodeTotal]
     missing_fees: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # "estimated at 2025 rates" where a date's year has no fee values
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -116,22 +126,28 @@ class DayTotals:
         }
 
 
-def line_revenue(bill: DayBill, catalog: Catalog, compliance: Compliance | None = None) -> tuple[Decimal, set[str]]:
-    """Estimated revenue of a bill from default fees; under Medicare, CQ/CO units at the share the date of
-    service's period pays (85 % from 2022, in full in 2020-2021)."""
-    payment = (compliance or builtin()).period(bill.date).payment
-    total = Decimal(0)
-    missing: set[str] = set()
-    for line in bill.result.lines:
-        if not line.units:
-            continue
-        fee = catalog.get(line.code).default_fee
-        if fee is None:
-            missing.add(line.code)
-            continue
-        factor = payment if bill.rule is Rule.CMS and ASSISTANT_MODIFIERS & set(line.modifiers) else 1
-        total += fee * line.units * factor
-    return total, missing
+def day_pay(
+    bills: Sequence[DayBill],
+    catalog: Catalog,
+    compliance: Compliance | None = None,
+    fees: FeeData | None = None,
+    clinic_fees: Mapping[str, Decimal] | None = None,
+) -> list[tuple[str, DayPay]]:
+    """What each patient's day is paid (MPPR across the patient's disciplines that day): (patient, pay)."""
+    data = fees or load_fee_data()
+    patients: dict[tuple[date, str], list[DayBill]] = {}
+    for bill in bills:
+        patients.setdefault((bill.date, bill.patient), []).append(bill)
+    out = []
+    for (day, patient), theirs in patients.items():
+        share = (compliance or builtin()).period(day).payment
+        units = [
+            unit
+            for bill in theirs
+            for unit in units_of(bill.result.lines, bill.discipline, share if bill.rule is Rule.CMS else Decimal(1))
+        ]
+        out.append((patient, pay_day(day, units, catalog, data, clinic_fees or {})))
+    return out
 
 
 def day_totals(
@@ -140,24 +156,25 @@ def day_totals(
     bills: Sequence[DayBill],
     catalog: Catalog,
     compliance: Compliance | None = None,
+    fees: FeeData | None = None,
+    clinic_fees: Mapping[str, Decimal] | None = None,
 ) -> DayTotals:
+    """The day's totals; revenue is what Medicare pays (RVUs, MPPR per patient across disciplines, CQ/CO at
+    their period's share), a clinic fee replacing the RVU amount of its code."""
     codes: dict[str, CodeTotal] = {}
-    revenue = Decimal(0)
-    missing: set[str] = set()
     for bill in bills:
-        money, lacking = line_revenue(bill, catalog, compliance)
-        revenue += money
-        missing |= lacking
         for line in bill.result.lines:
             codes[line.code] = codes.get(line.code, CodeTotal()) + CodeTotal(line.minutes, line.units)
+    pays = [pay for _, pay in day_pay(bills, catalog, compliance, fees, clinic_fees)]
     return DayTotals(
         day,
         len(sessions),
         sum(b.result.total_timed_minutes for b in bills),
         sum(b.result.total_units for b in bills),
-        revenue.quantize(Decimal("0.01")),
+        sum((p.total for p in pays), Decimal("0.00")),
         codes,
-        tuple(sorted(missing)),
+        tuple(sorted({c for p in pays for c in p.missing})),
+        tuple(sorted({p.note for p in pays if p.note})),
     )
 
 
@@ -181,6 +198,7 @@ class WeekReport:
             sum((d.revenue for d in self.days), Decimal("0.00")),
             codes,
             tuple(sorted({c for d in self.days for c in d.missing_fees})),
+            tuple(sorted({n for d in self.days for n in d.notes})),
         )
 
     def to_dict(self) -> dict[str, object]:
@@ -192,6 +210,7 @@ class WeekReport:
             "days": [d.to_dict() for d in self.days],
             "totals": totals,
             "missing_fees": list(self.totals.missing_fees),
+            "notes": list(self.totals.notes),
         }
 
 
@@ -216,10 +235,13 @@ def week_report(
     end: date,
     limit: timedelta = FORGOTTEN_AFTER,
     compliance: Compliance | None = None,
+    fees: FeeData | None = None,
+    clinic_fees: Mapping[str, Decimal] | None = None,
 ) -> WeekReport:
     days = []
     for i in range((end - start).days + 1):
         day = start + timedelta(days=i)
         todays = [s for s in sessions if s.date == day]
-        days.append(day_totals(day, todays, bill_day(todays, catalog, now, limit, compliance), catalog, compliance))
+        bills = bill_day(todays, catalog, now, limit, compliance)
+        days.append(day_totals(day, todays, bills, catalog, compliance, fees, clinic_fees))
     return WeekReport(start, end, tuple(days))

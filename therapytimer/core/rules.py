@@ -52,6 +52,7 @@ class Rule(StrEnum):
 
 
 ASSISTANT_MODIFIER = {Discipline.PT: "CQ", Discipline.OT: "CO"}
+ASSISTANT_MODIFIERS = frozenset(ASSISTANT_MODIFIER.values())  # CQ and CO, wherever a line is asked "the assistant's?"
 
 
 class RuleInputError(TherapyTimerError, ValueError):

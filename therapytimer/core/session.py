@@ -203,6 +203,8 @@ class Session:
     segments: tuple[Segment, ...] = ()
     corrections: tuple[Correction, ...] = field(default=())
     events: tuple[Event, ...] = ()
+    progress_report: bool = False  # the clinician wrote the discipline's progress report at this visit
+    kx: bool = False  # the clinician confirmed KX (past the therapy threshold) on this session's lines
 
     @property
     def bill_key(self) -> BillKey:

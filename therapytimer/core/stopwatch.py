@@ -91,6 +91,8 @@ class Plan:
     correction: NewCorrection | None = None
     state: State | None = None
     note: str | None = None
+    progress_report: bool | None = None
+    kx: bool | None = None
     events: tuple[NewEvent, ...] = field(default=())
 
     @property
@@ -300,10 +302,28 @@ def correct(
     return Plan(session.id, at, correction=change, add_code=_new_code(session, code))
 
 
-def close(session: Session, at: datetime) -> Plan:
-    """Close the session; its running timers stop first, so the note summary is what is billed."""
+def close(session: Session, at: datetime, progress_report: bool | None = None, kx: bool | None = None) -> Plan:
+    """Close the session; its running timers stop first, so the note summary is what is billed. The
+    close dialog's "progress report written" and "add KX" come with it (None: left as they are)."""
     check_open(session)
-    return Plan(session.id, at, stop=tuple(s.id for s in session.running()), state=State.CLOSED)
+    marks = mark(session, at, progress_report, kx)
+    return replace(marks, stop=tuple(s.id for s in session.running()), state=State.CLOSED)
+
+
+def mark(session: Session, at: datetime, progress_report: bool | None = None, kx: bool | None = None) -> Plan:
+    """Say (or unsay) that this visit's progress report was written, or that KX goes on its lines; open
+    or closed, since either is often remembered afterwards. Each change is kept in the history."""
+    events = []
+    if progress_report is not None and progress_report != session.progress_report:
+        said = "written" if progress_report else "taken back: not written at this visit"
+        events.append(NewEvent("case", f"{session.discipline.value} progress report {said}"))
+    if kx is not None and kx != session.kx:
+        said = "confirmed: KX added to the lines" if kx else "taken off the lines"
+        events.append(NewEvent("case", f"KX (past the therapy threshold) {said}"))
+    if not events:
+        return Plan(session.id, at)
+    pr = progress_report if progress_report != session.progress_report else None
+    return Plan(session.id, at, progress_report=pr, kx=kx if kx != session.kx else None, events=tuple(events))
 
 
 def reopen(session: Session, at: datetime) -> Plan:
@@ -450,6 +470,8 @@ def apply(session: Session, plan: Plan, written: Written) -> Session:
         events=events,
         state=plan.state or session.state,
         note=session.note if plan.note is None else plan.note,
+        progress_report=session.progress_report if plan.progress_report is None else plan.progress_report,
+        kx=session.kx if plan.kx is None else plan.kx,
     )
 
 

@@ -21,6 +21,7 @@ from therapytimer.core.export import ExportError, rows, to_csv, write_atomic
 from therapytimer.core.reports import WeekReport, bill_day, week_bounds, week_report
 from therapytimer.core.session import Session
 from therapytimer.core.words import plural
+from therapytimer.services.cases import Cases
 from therapytimer.services.context import Context
 from therapytimer.services.timers import Timers
 from therapytimer.storage.backup import is_live_file
@@ -56,10 +57,11 @@ class DayLines:
 
 
 class Records:
-    def __init__(self, store: Store, timers: Timers, context: Context) -> None:
+    def __init__(self, store: Store, timers: Timers, context: Context, cases: Cases) -> None:
         self._store = store
         self.timers = timers
         self.context = context
+        self.cases = cases
 
     def import_text(self, text: str) -> Imported:
         """Add the sessions of a `therapytimer-sessions/1` document: all or nothing (ExchangeError lists
@@ -98,7 +100,8 @@ class Records:
         clock, prefs = self.context.clock, self.context.prefs
         sessions = self.timers.sessions_on(day)
         now, limit = clock.now(), prefs.forgotten_after
-        return checks.day_findings(day, sessions, self.context.catalog, now, limit, clock.tz, prefs.compliance.limit)
+        found = checks.day_findings(day, sessions, self.context.catalog, now, limit, clock.tz, prefs.compliance.limit)
+        return found + self.cases.findings(day, sessions)
 
     def _finished(self, day: date, allow_open: bool) -> DayLines:
         lines = self.day(day)
@@ -131,7 +134,16 @@ class Records:
         first, last = week_bounds(anchor, week_start or self.context.prefs.settings.week_start)
         sessions = self.timers.sessions_between(first, last)
         now, limit = self.context.clock.now(), self.context.prefs.forgotten_after
-        return week_report(sessions, self.context.catalog, now, first, last, limit, self.context.compliance)
+        return week_report(
+            sessions,
+            self.context.catalog,
+            now,
+            first,
+            last,
+            limit,
+            self.context.compliance,
+            clinic_fees=self.context.prefs.settings.fees,
+        )
 
     def backup(self, target: Path, *, force: bool = False) -> Path:
         path = self._store.backup(target, force=force)

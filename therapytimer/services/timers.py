@@ -332,12 +332,20 @@ class Timers:
         log.info("session %s: %s corrected", session_id, code)
         return after
 
-    def close(self, session_id: str) -> Closed:
-        """Stop the session's timers and close it; returns it with the note summary of its day."""
+    def close(self, session_id: str, *, progress_report: bool | None = None, kx: bool | None = None) -> Closed:
+        """Stop the session's timers and close it (with the close dialog's "progress report written" and
+        "add KX", None: as they are); returns it with the note summary of its day."""
         at = self._now()
-        after = self._act(session_id, lambda s: stopwatch.close(s, at))
+        after = self._act(session_id, lambda s: stopwatch.close(s, at, progress_report, kx))
         log.info("session %s closed", session_id)
         return Closed(after, self.summary(session_id))
+
+    def mark(self, session_id: str, *, progress_report: bool | None = None, kx: bool | None = None) -> Session:
+        """Say (or take back) that the visit's progress report was written, or KX on its lines; open or closed."""
+        at = self._now()
+        after = self._act(session_id, lambda s: stopwatch.mark(s, at, progress_report, kx))
+        log.info("session %s: progress report %s, KX %s", session_id, after.progress_report, after.kx)
+        return after
 
     def reopen(self, session_id: str) -> Session:
         at = self._now()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from therapytimer.services.cases import Cases
 from therapytimer.services.context import Context
 from therapytimer.services.records import Records
 from therapytimer.services.timers import Timers
@@ -16,7 +17,8 @@ class Workspace:
         self.context = context
         self._store = store
         self.timers = Timers(store, context.prefs, context.clock)
-        self.records = Records(store, self.timers, context)
+        self.cases = Cases(store, self.timers, context)
+        self.records = Records(store, self.timers, context, self.cases)
 
     @classmethod
     def open(cls, context: Context, *, create: bool = False) -> Workspace:

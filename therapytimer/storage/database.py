@@ -123,6 +123,27 @@ def _confirmations(db: Database) -> None:
     db.execute("ALTER TABLE segments ADD COLUMN confirmed_at TEXT")
 
 
+@MIGRATIONS(name="0005_the_patients_case")
+def _case(db: Database) -> None:
+    """What the patient's case needs beyond the sessions: a visit's progress report and KX flags, the
+    certified plan-of-care periods the clinician enters, and an index to read one alias's history."""
+    db.executescript(
+        """
+        ALTER TABLE sessions ADD COLUMN progress_report INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE sessions ADD COLUMN kx INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE plans_of_care (
+            patient TEXT NOT NULL,
+            discipline TEXT NOT NULL,
+            start TEXT NOT NULL,
+            end TEXT NOT NULL,
+            entered_at TEXT NOT NULL,
+            PRIMARY KEY (patient, discipline, start)
+        );
+        CREATE INDEX sessions_patient ON sessions(patient, date);
+        """
+    )
+
+
 KNOWN_MIGRATIONS = frozenset(m.name for m in MIGRATIONS._migrations)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from therapytimer.core.case import PlanOfCare
 from therapytimer.core.catalog import Discipline
 from therapytimer.core.clock import from_text, to_text
 from therapytimer.core.exchange import ImportedSession
@@ -101,6 +102,35 @@ class Store:
         with self.transaction():
             self._execute("INSERT OR REPLACE INTO payers (name, rule) VALUES (?, ?)", [name, rule.value])
 
+    # ---- plans of care ----------------------------------------------------------------------------
+
+    def plans_of_care(self, patient: str) -> list[PlanOfCare]:
+        rows = self._rows("SELECT * FROM plans_of_care WHERE patient = ? ORDER BY discipline, start", [patient])
+        return [
+            PlanOfCare(
+                r["patient"], Discipline(r["discipline"]), date.fromisoformat(r["start"]), date.fromisoformat(r["end"])
+            )
+            for r in rows
+        ]
+
+    def set_plan_of_care(self, plan: PlanOfCare, at: datetime) -> None:
+        """Enter a certified period; one with the same start for that patient and discipline is replaced
+        (a corrected end date)."""
+        with self.transaction():
+            self._execute(
+                "INSERT OR REPLACE INTO plans_of_care (patient, discipline, start, end, entered_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [plan.patient, plan.discipline.value, plan.start.isoformat(), plan.end.isoformat(), to_text(at)],
+            )
+
+    def remove_plan_of_care(self, patient: str, discipline: Discipline, start: date) -> bool:
+        with self.transaction():
+            cursor = self._execute(
+                "DELETE FROM plans_of_care WHERE patient = ? AND discipline = ? AND start = ?",
+                [patient, discipline.value, start.isoformat()],
+            )
+            return cursor.rowcount > 0
+
     # ---- reading --------------------------------------------------------------------------------
 
     def session(self, session_id: str) -> Session | None:
@@ -112,6 +142,10 @@ class Store:
 
     def sessions_between(self, first: date, last: date) -> list[Session]:
         return self.load("date BETWEEN ? AND ?", [first.isoformat(), last.isoformat()])
+
+    def sessions_of(self, patient: str, last: date) -> list[Session]:
+        """Every session of one patient alias up to `last` (a case counts the whole history)."""
+        return self.load("patient = ? AND date <= ?", [patient, last.isoformat()])
 
     def open_sessions(self) -> list[Session]:
         return self.load("state = 'open'", [])
@@ -171,6 +205,8 @@ class Store:
                 segments=tuple(segments[r["id"]]),
                 corrections=tuple(corrections[r["id"]]),
                 events=tuple(events[r["id"]]),
+                progress_report=bool(r["progress_report"]),
+                kx=bool(r["kx"]),
             )
             for r in rows
         ]
@@ -181,7 +217,7 @@ class Store:
         with self.transaction():
             self._execute(
                 "INSERT INTO sessions (id, patient, discipline, rule, payer, provider, role, date, note, state, "
-                "origin, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'app', ?)",
+                "origin, created_at, progress_report, kx) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'app', ?, ?, ?)",
                 [
                     s.id,
                     s.patient,
@@ -194,6 +230,8 @@ class Store:
                     s.note,
                     s.state.value,
                     to_text(s.created_at),
+                    int(s.progress_report),
+                    int(s.kx),
                 ],
             )
 
@@ -267,6 +305,12 @@ class Store:
                 )
             if plan.note is not None:
                 self._execute("UPDATE sessions SET note = ? WHERE id = ?", [plan.note, plan.session_id])
+            if plan.progress_report is not None:
+                self._execute(
+                    "UPDATE sessions SET progress_report = ? WHERE id = ?", [int(plan.progress_report), plan.session_id]
+                )
+            if plan.kx is not None:
+                self._execute("UPDATE sessions SET kx = ? WHERE id = ?", [int(plan.kx), plan.session_id])
             event_ids = tuple(
                 self._insert(
                     "INSERT INTO events (session_id, at, kind, text) VALUES (?, ?, ?, ?)",
@@ -324,6 +368,8 @@ class Store:
                             "origin": "import",
                             "created_at": now,
                             "closed_at": now,
+                            "progress_report": int(s.progress_report),
+                            "kx": int(s.kx),
                         }
                         for s in new
                     ),
