@@ -272,6 +272,12 @@ def test_a_date_past_the_newest_fee_year_uses_it_and_says_so() -> None:
     assert "the 2026 threshold (none published here for 2031)" in future.notes
 
 
+def test_a_code_with_no_fee_data_is_named_not_guessed() -> None:
+    case = case_of([visit(EVAL_DAY, CodeEntry("96105", 60), discipline=SLP)])
+    assert case.allowed_of(SLP).estimate == Decimal("0.00")
+    assert case.notes == (ONLY_HERE, "No fee data for 96105: not counted in the allowed amounts")
+
+
 def test_past_the_review_threshold_says_so() -> None:
     case = case_of(pt_case(45))
     assert allowed_line(case.allowed_of(PT)).endswith("past $3,000: targeted medical review possible")

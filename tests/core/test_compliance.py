@@ -25,6 +25,7 @@ from therapytimer.core.compliance import (
     Period,
     builtin,
     load_compliance,
+    parse_evaluations,
     parse_exclusions,
     parse_mue,
     parse_periods,
@@ -446,6 +447,19 @@ def test_exclusion_rows_are_checked() -> None:
         "x.csv line 3: source is required",
         "x.csv line 5: code 97162 appears twice in this file",
     ]
+
+
+def test_evaluation_rows_are_checked() -> None:
+    text = "code,discipline,source\n9716,PT,a\n97161,XX,a\n97162,PT,\n97163,pt,a\n97163,PT,a\n"
+    with pytest.raises(ComplianceError) as caught:
+        parse_evaluations(text, "e.csv")
+    assert caught.value.problems == [
+        "e.csv line 2: code '9716' must be 5 characters: five digits, or a letter and four digits",
+        "e.csv line 3: discipline 'XX' must be PT, OT or SLP",
+        "e.csv line 4: source is required",
+        "e.csv line 6: code 97163 appears twice in this file",
+    ]
+    assert builtin().evaluations["97161"] == "PT" and "97164" not in builtin().evaluations  # not a re-evaluation
 
 
 def test_mue_rows_are_checked_with_their_lines() -> None:

@@ -4,6 +4,7 @@ named by its place; ids must make a second import of the same file a no-op; a ba
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -640,6 +641,22 @@ def test_a_backup_round_trips_through_import_to_the_same_bill() -> None:
     assert [b.result.lines for b in bill_day(rebuilt, CATALOG, later)] == [
         b.result.lines for b in bill_day(sessions, CATALOG, NOW)
     ]
+
+
+def test_the_progress_report_and_kx_round_trip_and_leave_older_files_ids_alone() -> None:
+    """Flags are written only when set, so a file from before them derives the same ids as it did."""
+    pt, ot = stored_sessions()
+    flagged = replace(pt, progress_report=True, kx=True)
+    doc = dump_sessions([flagged, ot], NOW)
+    assert (doc["sessions"][0]["progress_report"], doc["sessions"][0]["kx"]) == (True, True)
+    assert "progress_report" not in doc["sessions"][1] and "kx" not in doc["sessions"][1]
+    back = parse_sessions(json.dumps(doc), CATALOG)
+    assert [(s.progress_report, s.kx) for s in back] == [(True, True), (False, False)]
+    bare = {k: v for k, v in doc["sessions"][1].items() if k != "id"}
+    (plain,) = parse_sessions(json.dumps({"format": FORMAT, "sessions": [bare]}), CATALOG)
+    (ticked,) = parse_sessions(json.dumps({"format": FORMAT, "sessions": [{**bare, "progress_report": True}]}), CATALOG)
+    (unticked,) = parse_sessions(json.dumps({"format": FORMAT, "sessions": [{**bare, "kx": False}]}), CATALOG)
+    assert plain.id == unticked.id != ticked.id
 
 
 def test_a_backup_of_a_timer_left_running_overnight_re_imports() -> None:

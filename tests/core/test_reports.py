@@ -12,6 +12,7 @@ import pytest
 
 from tests.helpers import CATALOG
 from therapytimer.core.catalog import CodeError, Discipline
+from therapytimer.core.fees import FeeDataError, parse_rvus
 from therapytimer.core.reports import (
     CodeTotal,
     DayBill,
@@ -258,6 +259,35 @@ def test_codes_without_any_fee_are_listed_not_guessed_and_bundled_ones_pay_nothi
     assert pay.missing == ("96105",) and [(p.unit.code, p.amount, p.how) for p in pay.paid] == [
         ("97010", Decimal("0.00"), "not paid (status B)")
     ]
+
+
+def test_a_code_without_rvus_is_paid_its_catalog_fee_without_mppr() -> None:
+    """A code of the user's catalog, or one CMS prices locally: its default fee, never reduced."""
+    catalog, _ = CATALOG.with_fees({"96105": Decimal("50.00")})
+    bill = one([make("s1", CodeEntry("96105", minutes=61), CodeEntry("97110", 15), rule=Rule.AMA)])
+    ((_, pay),) = day_pay([bill], catalog)
+    assert pay.missing == () and [(p.unit.code, p.amount, p.how) for p in pay.paid] == [
+        ("96105", Decimal("50.00"), "default fee"),  # 61 minutes: one unit
+        ("97110", Decimal("28.79"), "full"),
+    ]
+
+
+def test_kx_goes_on_every_line_of_a_day_only_when_a_session_confirmed_it() -> None:
+    plain = one([make("s1", CodeEntry("97110", 23), CodeEntry("97161"))])
+    assert [ln.modifiers for ln in plain.result.lines] == [("GP",), ("GP",)]
+    confirmed = replace(make("s2", CodeEntry("97110", 23, 8)), kx=True)
+    bills = bill_day([make("s1", CodeEntry("97161")), confirmed], CATALOG, NOW)
+    assert [(ln.code, ln.modifiers) for b in bills for ln in b.result.lines] == [
+        ("97161", ("GP", "KX")),
+        ("97110", ("GP", "KX")),
+        ("97110", ("GP", "CQ", "KX")),
+    ]
+
+
+def test_fee_files_with_a_bad_number_name_the_file_and_line() -> None:
+    header = "code,status,work_rvu,nonfacility_pe_rvu,mp_rvu,nonfacility_total_rvu,mult_proc,conversion_factor\n"
+    with pytest.raises(FeeDataError, match=r"rvu2030\.csv line 2: 'x' is not a number"):
+        parse_rvus(header + "97110,A,x,0.43,0.01,0.89,5,32.3465\n", 2030, "rvu2030.csv")
 
 
 def test_day_totals_add_every_bill_of_the_day() -> None:

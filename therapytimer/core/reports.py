@@ -35,11 +35,6 @@ class DayBill:
     session_ids: tuple[str, ...]
     result: UnitResult
 
-    @property
-    def kx(self) -> bool:
-        """Whether the clinician confirmed KX (past the therapy threshold) on these lines."""
-        return any("KX" in line.modifiers for line in self.result.lines)
-
 
 def session_minutes(session: Session, now: datetime, limit: timedelta = FORGOTTEN_AFTER) -> dict[str, tuple[int, int]]:
     """Whole minutes per code of one session: (therapist incl. together, assistant alone); a running timer
