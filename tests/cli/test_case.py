@@ -148,7 +148,7 @@ def test_status_and_check_show_the_case(cli: Cli, clock: FakeClock, tmp_path: Pa
     cli.ok("start", "97110", "--patient", "MT 1", "--discipline", "PT")
     clock.advance(minutes=25)
     out = cli.ok("status")
-    assert "  PT visit 10 without a progress report: OVERDUE, write it at this visit" in out.splitlines()
+    assert "  PT visit 10 without a progress report: due at this visit" in out.splitlines()
     assert json.loads(cli.ok("status", "--json"))["sessions"][0]["case"][0].startswith("PT visit 10")
     cli.ok("close", "--patient", "MT 1")
     code, out, _ = cli("check", "--json")

@@ -364,7 +364,9 @@ def test_status_prints_a_readable_table(cli: Cli, clock: FakeClock) -> None:
         f"JK · OT · session {jk} · Medicare · open · 0 units\n"
         "  CODE   TIME  STATE      UNITS\n"
         "  97530  3:05  ● running      0\n"
-        "  OT $0 of $2,480 (2026 therapy threshold)\n"  # no billed unit yet: no treatment day
+        "  OT visit 1 without a progress report: due in 9 visits\n"  # the visit under way counts
+        "  OT plan of care: not entered\n"
+        "  OT $0 of $2,480 (2026 therapy threshold)\n"
     )
     assert cli.ok("status", "--date", "2026-11-22") == "No sessions on 2026-11-22.\n"
     assert cli.status("--date", "2026-11-22") == {"now": "2026-11-23T15:23:05+00:00", "sessions": []}

@@ -94,7 +94,7 @@ def test_the_evaluation_day_is_treatment_day_1_and_a_report_is_due_after_9_witho
         "progress_report_due": True,
         "plan_of_care": None,
     }
-    assert progress_line(nine) == "PT visit 9 without a progress report: due next visit"
+    assert progress_line(nine, nine.last_day or EVAL_DAY) == "PT visit 9 without a progress report: due next visit"
 
 
 def test_a_report_on_day_10_and_two_more_days_is_not_due() -> None:
@@ -104,7 +104,7 @@ def test_a_report_on_day_10_and_two_more_days_is_not_due() -> None:
     assert (progress.treatment_days, progress.since_report, progress.due) == (12, 2, False)
     assert progress.last_report == pt_case(12)[9].date
     assert progress.overdue == ()
-    assert progress_line(progress) == "PT visit 2 since the last progress report: due in 8 visits"
+    assert progress_line(progress, date(2025, 3, 3)) == "PT visit 2 since the last progress report: due in 8 visits"
 
 
 def test_the_10th_day_without_a_report_is_overdue_from_then_on() -> None:
@@ -112,14 +112,19 @@ def test_the_10th_day_without_a_report_is_overdue_from_then_on() -> None:
     progress = case_of(sessions).of(PT)
     assert progress is not None and progress.since_report == 11
     assert progress.overdue == (sessions[9].date, sessions[10].date)
-    assert progress_line(progress) == "PT visit 11 without a progress report: OVERDUE, write it at this visit"
+    assert progress_line(progress, sessions[10].date) == (
+        "PT visit 11 without a progress report: OVERDUE, write it at this visit"
+    )
+    assert progress_line(progress, date(2025, 3, 3)).endswith("OVERDUE, write it at the next visit")
+    ten = case_of(sessions[:10]).of(PT)
+    assert ten is not None and progress_line(ten, sessions[9].date).endswith(": due at this visit")
 
 
 def test_a_report_written_on_a_day_with_no_billed_unit_still_ends_the_period() -> None:
     sessions = [*pt_case(5), visit(date(2025, 1, 20), CodeEntry("97110", 5), report=True)]  # 5 min: 0 units
     progress = case_of(sessions).of(PT)
     assert progress is not None and (progress.treatment_days, progress.since_report) == (5, 0)
-    assert progress_line(progress) == "PT progress report written 2025-01-20"
+    assert progress_line(progress, date(2025, 1, 20)) == "PT progress report written 2025-01-20"
 
 
 def test_a_new_evaluation_starts_a_new_episode_at_1_and_a_re_evaluation_does_not() -> None:
@@ -139,6 +144,16 @@ def test_the_count_runs_across_new_year_while_treatment_days_are_per_year() -> N
     assert progress is not None and (progress.treatment_days, progress.since_report) == (2, 8)
     last_year = case_of(sessions, year=2025, as_of=date(2025, 12, 31)).of(PT)
     assert last_year is not None and (last_year.treatment_days, last_year.since_report) == (6, 6)
+
+
+def test_a_visit_under_way_counts_before_its_first_unit() -> None:
+    sessions = [*pt_case(9), visit(date(2025, 1, 19), CodeEntry("97110", 3))]  # 3 min so far: 0 units
+    case = build_case("AB", sessions, (), 2025, date(2025, 1, 19), CATALOG, builtin(), FEES, NOW, visit=PT)
+    progress = case.of(PT)
+    assert progress is not None and (progress.since_report, progress.overdue) == (10, ())
+    assert progress_line(progress, date(2025, 1, 19)) == "PT visit 10 without a progress report: due at this visit"
+    after = case_of(sessions, as_of=date(2025, 1, 19)).of(PT)  # afterwards, billed nothing: not a treatment day
+    assert after is not None and after.since_report == 9
 
 
 def test_an_ot_day_counts_apart_from_pt() -> None:

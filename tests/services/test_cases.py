@@ -117,7 +117,7 @@ def test_the_session_header_and_the_day_checks_read_the_same_case(ws: Workspace,
     ws.timers.start(s.id, "97110")
     clock.advance(minutes=20)
     header = ws.cases.for_session(ws.timers.session(s.id))
-    assert header.lines[0] == "PT visit 10 without a progress report: OVERDUE, write it at this visit"
+    assert header.lines[0] == "PT visit 10 without a progress report: due at this visit"
     assert header.lines[1] == "PT plan of care ENDED 2025-01-14 (1 day ago): recertify"
     assert header.lines[2].startswith("PT+SLP $") and header.lines[2].endswith("of $2,410 (2025 therapy threshold)")
     assert header.report_due and not header.kx_suggested

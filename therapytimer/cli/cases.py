@@ -23,7 +23,7 @@ def case_text(case: Case) -> list[str]:
     """What `case` prints: one line per count, then what the figures cover."""
     out = [f"{case.patient} · {case.year} (as of {case.as_of})"]
     for p in case.progress:
-        out.append(f"  {progress_line(p)} ({plural(p.treatment_days, 'treatment day')} in {case.year})")
+        out.append(f"  {progress_line(p, case.as_of)} ({plural(p.treatment_days, 'treatment day')} in {case.year})")
         out.append(f"  {plan_line(p, case.as_of)}")
         if p.outside_plan:
             days = ", ".join(str(d) for d in p.outside_plan)

@@ -86,6 +86,7 @@ class Progress:
     treatment_days: int  # in the calendar year, up to the date
     since_report: int  # treatment days after the last report (or from the last evaluation)
     last_report: date | None
+    last_day: date | None  # the latest treatment day counted
     overdue: tuple[date, ...]  # treatment days in the year that were the 10th or later without a report
     plan: PlanOfCare | None  # the certified period in force (or the last one, or the next)
     outside_plan: tuple[date, ...]  # treatment days in the year outside every entered period
@@ -186,28 +187,33 @@ def _evaluation_days(bills: Iterable[DayBill], compliance: Compliance) -> dict[D
 
 def _progress(
     discipline: Discipline,
-    treated: set[date],
+    billed: set[date],
+    under_way: set[date],
     reports: set[date],
     evaluations: set[date],
     plans: Sequence[PlanOfCare],
     year: int,
     as_of: date,
 ) -> Progress:
-    """Walk the discipline's days in order: an evaluation starts a period at 1, a report ends one."""
+    """Walk the discipline's days in order: an evaluation starts a period at 1, a report ends one. A visit
+    `under_way` counts as a treatment day, but is not late before it has billed."""
+    treated = billed | under_way
     count, overdue, last_report = 0, [], None
     for day in sorted(treated | reports | evaluations):
         if day in evaluations:
             count = 0
         if day in treated:
             count += 1
-            if count >= REPORT_EVERY and day not in reports and day.year == year:
+            if count >= REPORT_EVERY and day not in reports and day in billed and day.year == year:
                 overdue.append(day)
         if day in reports:
             count, last_report = 0, day
     in_year = sorted(d for d in treated if d.year == year)
     mine = [p for p in plans if p.discipline is discipline]
     outside = tuple(d for d in in_year if mine and not any(p.covers(d) for p in mine))
-    return Progress(discipline, len(in_year), count, last_report, tuple(overdue), _current(mine, as_of), outside)
+    last_day = max(treated, default=None)
+    plan = _current(mine, as_of)
+    return Progress(discipline, len(in_year), count, last_report, last_day, tuple(overdue), plan, outside)
 
 
 def _current(plans: Sequence[PlanOfCare], as_of: date) -> PlanOfCare | None:
@@ -261,12 +267,16 @@ def build_case(
     fees: FeeData,
     now: datetime,
     limit: timedelta = FORGOTTEN_AFTER,
+    visit: Discipline | None = None,
 ) -> Case:
     """The case of `patient` in `year` as of `as_of` (that year's last day, or an earlier one), from their
-    stored sessions (a running timer counted up to now, within the forgotten-timer limit)."""
+    stored sessions (a running timer counted up to now, within the forgotten-timer limit). `visit`: a visit
+    of that discipline is under way on `as_of`, so it counts as a treatment day before its first unit (the
+    header must say "due at this visit" when it starts, not once it has billed)."""
     mine = [s for s in sessions if s.patient == patient and s.date <= as_of]
     bills = bill_day(mine, catalog, now, limit, compliance)
     treated = _treatment_days(bills)
+    under_way = {visit: {as_of}} if visit is not None else {}
     evaluations = _evaluation_days(bills, compliance)
     reports: dict[Discipline, set[date]] = {}
     for s in mine:
@@ -275,11 +285,21 @@ def build_case(
     shown = [
         d
         for d in Discipline
-        if any(day.year == year for day in treated.get(d, ()))
+        if d in under_way
+        or any(day.year == year for day in treated.get(d, ()))
         or any(p.discipline is d and p.start.year <= year <= p.end.year for p in plans)
     ]
     progress = tuple(
-        _progress(d, treated.get(d, set()), reports.get(d, set()), evaluations.get(d, set()), plans, year, as_of)
+        _progress(
+            d,
+            treated.get(d, set()),
+            under_way.get(d, set()),
+            reports.get(d, set()),
+            evaluations.get(d, set()),
+            plans,
+            year,
+            as_of,
+        )
         for d in shown
     )
     allowed, fee_notes, missing = _allowed(bills, catalog, compliance, fees, year)
@@ -298,19 +318,24 @@ def money(amount: Decimal) -> str:
 # ---- the lines the faces show -------------------------------------------------------------------------
 
 
-def progress_line(p: Progress) -> str:
-    """ "PT visit 9 since the last progress report: due next visit" (the header, status and the Day view)."""
+def progress_line(p: Progress, today: date) -> str:
+    """ "PT visit 9 since the last progress report: due next visit" (the header, status, the Day view and
+    `case`); `today` a treatment day counts as the visit under way."""
     d = p.discipline.value
-    if p.since_report == 0:
+    n = p.since_report
+    if n == 0:
         when = f"written {p.last_report}" if p.last_report else "no treatment days yet"
         return f"{d} progress report {when}"
     since = "since the last progress report" if p.last_report else "without a progress report"
-    head = f"{d} visit {p.since_report} {since}"
-    if p.since_report >= REPORT_EVERY:
-        return f"{head}: OVERDUE, write it at this visit"
-    if p.since_report == REPORT_EVERY - 1:
+    head = f"{d} visit {n} {since}"
+    at_visit = p.last_day == today
+    if n == REPORT_EVERY and at_visit:
+        return f"{head}: due at this visit"
+    if n >= REPORT_EVERY:
+        return f"{head}: OVERDUE, write it at {'this' if at_visit else 'the next'} visit"
+    if n == REPORT_EVERY - 1:
         return f"{head}: due next visit"
-    return f"{head}: due in {plural(REPORT_EVERY - p.since_report, 'visit')}"
+    return f"{head}: due in {plural(REPORT_EVERY - n, 'visit')}"
 
 
 def plan_line(p: Progress, today: date) -> str:

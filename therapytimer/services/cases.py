@@ -53,7 +53,7 @@ class Cases:
         as_of = min(today, date(year, 12, 31))
         return self._build(alias, year, as_of)
 
-    def _build(self, alias: str, year: int, as_of: date) -> Case:
+    def _build(self, alias: str, year: int, as_of: date, visit: Discipline | None = None) -> Case:
         ctx = self.context
         sessions = self._store.sessions_of(alias, as_of)
         return build_case(
@@ -67,12 +67,13 @@ class Cases:
             load_fee_data(),
             ctx.clock.now(),
             ctx.prefs.forgotten_after,
+            visit,
         )
 
     def for_session(self, session: Session) -> SessionCase:
         """The header lines of a session: its discipline's count as of its date, its plan of care, and its
         threshold group's total through that date."""
-        case = self._build(session.patient, session.date.year, session.date)
+        case = self._build(session.patient, session.date.year, session.date, session.discipline)
         return session_case(case, session)
 
     def plans(self, patient: str) -> list[PlanOfCare]:
@@ -104,7 +105,7 @@ def session_case(case: Case, session: Session) -> SessionCase:
     lines = []
     due = False
     if progress is not None:
-        lines.append(progress_line(progress))
+        lines.append(progress_line(progress, session.date))
         lines.append(plan_line(progress, session.date))
         due = progress.since_report >= REPORT_EVERY and not session.progress_report
     medicare = session.rule is Rule.CMS
