@@ -4,7 +4,7 @@
     xvfb-run -a .venv/bin/python tests/soak.py --seconds 480 # real time, the real clock, 8 minutes
 
 Accelerated, the clock moves 250 ms per display update and the ticker fires as fast as it can, so the
-window makes every call 20 minutes of timing would make (4,800 updates), half of them in mini mode; in
+window makes every call 20 minutes of timing would make (4,800 updates), half of them in compact mode; in
 real time the ticker runs as the app runs it. A Qt binding that drops references to None (PySide6 6.12.0
 on Python 3.11) aborts the process here ("none_dealloc", exit 134) or fails the check below; a sound one
 exits 0 and prints what it did.
@@ -55,7 +55,7 @@ def main() -> int:
         if fake is not None:
             fake.advance(TICK_SECONDS)
         if goal is not None and ticks[0] == goal // 2:
-            window.enter_mini()
+            window.enter_compact()
         if goal is not None and ticks[0] >= goal:
             app.quit()
 

@@ -26,6 +26,7 @@ from therapytimer.core.settings import (
     MAX_DEPTH,
     MAX_FILE_BYTES,
     Settings,
+    Theme,
     WeekStart,
     parse_code,
     parse_fee,
@@ -55,6 +56,7 @@ def test_defaults_when_no_file(tmp_path: Path) -> None:
     assert problems == []
     assert settings.exclusive_timers and settings.forgotten_minutes == 90 and settings.week_start is WeekStart.MONDAY
     assert settings.role is Role.THERAPIST and settings.last_discipline is Discipline.PT
+    assert settings.theme is Theme.SYSTEM and settings.text_size == 100
     assert settings.favorites["PT"] == DEFAULT_FAVORITES["PT"]
     assert settings.favorites is not Settings().favorites  # no shared mutable default
     assert settings.favorites["PT"] is not DEFAULT_FAVORITES["PT"]
@@ -72,11 +74,14 @@ def test_round_trip_and_private_folder(tmp_path: Path) -> None:
         fees={"97110": Decimal("30.00"), "G0283": Decimal("0.50")},
         forgotten_minutes=1440,
         window_geometry="AdnQywADAAA=",
+        theme=Theme.DARK,
+        text_size=175,
     )
     settings.save(path)
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     assert json.loads(path.read_text())["fees"] == {"97110": "30.00", "G0283": "0.50"}  # text, never floats
     assert json.loads(path.read_text())["role"] == "assistant"
+    assert json.loads(path.read_text())["theme"] == "dark"
     assert Settings.load(path) == (settings, [])
     assert [p.name for p in path.parent.iterdir()] == ["settings.json"]
 
@@ -284,7 +289,7 @@ def test_parse_code_and_provider() -> None:
         parse_provider("x" * 81)
 
 
-@pytest.mark.parametrize("field_name", ["exclusive_timers", "assistants", "sound"])
+@pytest.mark.parametrize("field_name", ["exclusive_timers", "assistants", "sound", "compact_on_top"])
 @pytest.mark.parametrize("value", ["yes", "false", 1, 0, None])
 def test_booleans_must_be_true_or_false(field_name: str, value: object) -> None:
     """ "false" in quotes once counted as true for anything that tested it."""
@@ -307,6 +312,8 @@ def test_booleans_are_kept() -> None:
         ({"week_start": 1}, 'week_start: must be "monday" or "sunday"'),
         ({"last_discipline": "PTA"}, 'last_discipline: must be "PT", "OT" or "SLP"'),
         ({"last_discipline": ["PT"]}, 'last_discipline: must be "PT", "OT" or "SLP"'),
+        ({"theme": "Dark"}, 'theme: must be "system", "light" or "dark"'),
+        ({"theme": None}, 'theme: must be "system", "light" or "dark"'),
     ],
 )
 def test_choices_must_be_one_of_theirs(document: dict[str, Any], message: str) -> None:
@@ -315,10 +322,10 @@ def test_choices_must_be_one_of_theirs(document: dict[str, Any], message: str) -
 
 
 def test_choices_become_their_enums() -> None:
-    settings, problems = load({"role": "assistant", "week_start": "sunday", "last_discipline": "OT"})
+    settings, problems = load({"role": "assistant", "week_start": "sunday", "last_discipline": "OT", "theme": "light"})
     assert problems == []
     assert settings.role is Role.ASSISTANT and settings.week_start is WeekStart.SUNDAY
-    assert settings.last_discipline is Discipline.OT
+    assert settings.last_discipline is Discipline.OT and settings.theme is Theme.LIGHT
 
 
 @pytest.mark.parametrize("value", [4, 1441, -90, True, 90.0, "90", None])
@@ -334,6 +341,18 @@ def test_forgotten_minutes_must_be_a_whole_number_from_5_to_1440(value: object) 
 def test_forgotten_minutes_limits_are_kept() -> None:
     assert load({"forgotten_minutes": 5})[0].forgotten_minutes == 5
     assert load({"forgotten_minutes": 1440})[0].forgotten_minutes == 1440
+
+
+@pytest.mark.parametrize("value", [99, 201, 0, True, 150.0, "150", "150%", None])
+def test_text_size_must_be_a_whole_percentage_from_100_to_200(value: object) -> None:
+    settings, problems = load({"text_size": value, "theme": "dark"})
+    assert settings == Settings(theme=Theme.DARK)
+    assert problems == [f"{SOURCE}: text_size: must be a whole percentage from 100 to 200; using the default"]
+
+
+def test_text_size_limits_are_kept() -> None:
+    assert load({"text_size": 100})[0].text_size == 100
+    assert load({"text_size": 200})[0].text_size == 200
 
 
 def test_a_number_too_long_for_python_costs_only_its_field() -> None:
@@ -383,6 +402,19 @@ def test_window_geometry_must_be_base64(value: object) -> None:
     assert load({"window_geometry": "A" * 4096})[0].window_geometry == "A" * 4096
 
 
+@pytest.mark.parametrize("value", ["C:\\Users\\x\nDocuments", "/tmp/\x00", "x" * 4097, 5, None])
+def test_export_folder_must_be_one_line_of_text(value: object) -> None:
+    settings, problems = load({"export_folder": value})
+    assert settings.export_folder == "" and named(problems) == ["export_folder"]
+
+
+def test_export_folder_keeps_spaces_and_accents() -> None:
+    folder = "C:\\Users\\Zoë Müller\\My Documents\\Billing"
+    assert load({"export_folder": folder, "compact_on_top": False})[0] == Settings(
+        export_folder=folder, compact_on_top=False
+    )
+
+
 def test_a_repeated_key_is_reported_once_and_uses_the_default() -> None:
     text = '{"sound": true, "provider": "Kim", "sound": false, "sound": true, "colour": 1, "colour": 2}'
     settings, problems = load(text)
@@ -417,7 +449,10 @@ def _has_type(value: object, hint: Any) -> bool:
 
 HINTS = typing.get_type_hints(Settings)
 GOOD_VALUES = st.sampled_from(
-    ["97110", "G0283", "30.00", "1e400", "monday", "sunday", "PT", "OT", "therapist", "assistant", "Kim", 90, 5, 1440]
+    [
+        *("97110", "G0283", "30.00", "1e400", "monday", "sunday", "PT", "OT", "therapist", "assistant", "Kim"),
+        *("system", "light", "dark", 90, 5, 1440, 100, 150, 200),
+    ]
 )
 KEYS = st.sampled_from([*FIELD_NAMES, "PT", "OT", "SLP", "97110", "G0283"]) | st.text(max_size=6)
 JSON_VALUES = st.recursive(

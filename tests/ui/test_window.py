@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QEvent, QModelIndex, Qt, QUrl
+from PySide6.QtCore import QModelIndex, Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLayout, QMessageBox, QPushButton, QWidget
 from pytestqt.modeltest import ModelTester
@@ -34,7 +34,7 @@ from therapytimer.core.rules import Rule
 from therapytimer.core.session import Role, State, Who
 from therapytimer.core.settings import Settings, WeekStart
 from therapytimer.services.context import build_context
-from therapytimer.ui import app, dialogs, main_window
+from therapytimer.ui import app, dialogs
 from therapytimer.ui.dialogs import (
     MinutesDialog,
     NewSession,
@@ -106,6 +106,16 @@ def recorder(seen: list[str], answer: bool = True) -> Callable[..., bool]:
     return ask
 
 
+def closer(seen: list[str], written: bool | None = False) -> Callable[..., bool | None]:
+    """Stands in for the close dialog: remembers its title and summary; None is Cancel, else the tick box."""
+
+    def ask(_parent: object, title: str, text: str, _report: bool, due: str) -> bool | None:
+        seen.append(f"{title}: {text}" + (f" [{due}]" if due else ""))
+        return written
+
+    return ask
+
+
 def card_texts(win: MainWindow) -> dict[str, tuple[str, str, str]]:
     return {c.code: (c.clock.text(), c.units.text(), c.state.text()) for c in win.panel.cards}
 
@@ -147,6 +157,8 @@ def test_table_models_are_well_behaved(qtmodeltester: ModelTester, window: MainW
         "2",
         "RUNNING",
         "therapist",
+        "15 more min → 3 units",
+        "",
     ]
     assert timers.index(0, 0).data(Qt.ItemDataRole.UserRole + 1).code == "97110"
     assert timers.index(0, 0).data(Qt.ItemDataRole.DecorationRole) is None
@@ -215,8 +227,8 @@ def test_digits_type_into_the_search_field_instead_of_toggling(window: MainWindo
     window.panel.search.setFocus()
     QApplication.processEvents()
     qtbot.keyClicks(window.panel.search, "97530")
-    qtbot.keyClick(window.panel.search, Qt.Key.Key_Return)
-    assert window.timers.running() == []
+    qtbot.keyClick(window.panel.search, Qt.Key.Key_Return)  # the number starts its code; no digit toggled a card
+    assert [s.code for s in window.timers.running()] == ["97530"]
     assert [c.code for c in window.panel.cards] == ["97110", "97530"]
     window.panel.search.setText("manual")
     assert window.panel._add_from_search()
@@ -365,15 +377,16 @@ def test_close_session_shows_what_the_note_needs(window: MainWindow, clock: Fake
     clock.advance(minutes=23)
     window.tick()
     shown: list[str] = []
-    window.ask_text = recorder(shown, answer=False)
+    window.ask_close = closer(shown, None)
     assert not window.close_session()
     assert window.timers.session(sid).state is State.OPEN
     assert "Total timed code treatment minutes: 23" in shown[0]
     assert "97110 GP: 23 min, therapist, alone or with the assistant, 2 units" in shown[0]
     assert "Clinician: Dana Lee" in shown[0]
-    window.ask_text = lambda *_a, **_k: True
+    window.ask_close = closer(shown, True)  # closed with the progress report ticked
     assert window.close_session()
-    assert window.timers.session(sid).state is State.CLOSED and window.sessions.count() == 0
+    closed = window.timers.session(sid)
+    assert closed.state is State.CLOSED and closed.progress_report and window.sessions.count() == 0
     assert not window.close_session()  # nothing left to close
 
 
@@ -456,28 +469,11 @@ def test_week_view_navigates_and_totals(window: MainWindow, clock: FakeClock) ->
         window.week.model.index(1, 0).data() == "All codes" and window.week.model.index(1, 8).data() == "3 u · 38 min"
     )
     assert window.week.model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole) == "Therapeutic exercise"
-    assert len(window.week.chart.series()) == 1
+    assert len(window.week.bars.barSets()) == 1
     window.week.go(-7)
     assert window.week.model.rowCount() == 0 and "Week Mon 2026-11-16" in window.week.title.text()
     window.week.go(0)
     assert window.week.model.rowCount() == 2
-
-
-def test_mini_mode(window: MainWindow, clock: FakeClock) -> None:
-    start_session(window)
-    window.panel.start_code("97530")
-    clock.advance(minutes=9, seconds=5)
-    window.enter_mini()
-    window.tick()
-    assert window.mini.isVisible() and not window.isVisible()
-    assert window.mini.label.text() == "● 97530 9:05 · 1 unit"
-    assert window.mini.windowFlags() & Qt.WindowType.WindowStaysOnTopHint
-    window.panel.pause_all()
-    assert window.mini.label.text() == "❚❚ MT · 1 unit"
-    window.mini.back.emit()
-    assert window.isVisible() and not window.mini.isVisible()
-    window.mini.show_view(None)
-    assert window.mini.label.text() == "No session"
 
 
 def test_settings_and_payer_profiles(window: MainWindow, clock: FakeClock, tmp_path: Path) -> None:
@@ -704,23 +700,23 @@ def test_bad_entries_typed_in_the_settings_dialog_are_left_out_and_reported(
 def test_app_main_shows_the_window_or_explains(
     qapp: QApplication, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    shown: list[bool] = []
-    monkeypatch.setattr(MainWindow, "show", lambda self: shown.append(True))
+    shown: list[MainWindow] = []
+    monkeypatch.setattr(MainWindow, "show", lambda self: shown.append(self))
     monkeypatch.setattr(QApplication, "exec", lambda *_: 0)
-    asked: list[bool] = []
-
-    def ask(_parent: QWidget) -> str:
-        asked.append(True)
-        return "Dana Lee"
-
-    monkeypatch.setattr(main_window, "ask_clinician", ask)
+    dressed: list[bool] = []
+    monkeypatch.setattr(app, "dress", lambda *_: dressed.append(True))  # the look is tests/ui/test_theme.py's
     settings = tmp_path / "settings.json"
     assert app.main(build_context(str(tmp_path / "main.db"), settings_file=settings, strict_catalog=False)) == 0
-    assert shown == [True] and asked == [True]  # the first start asks for the clinician's name, once
+    first = shown[0]  # the first start asks inside the window: the welcome panel, nothing modal
+    welcome = first.welcome_panel
+    assert welcome is not None and first.stack.currentWidget() is welcome
+    welcome.name.setText("Dana Lee")
+    welcome.start.click()
     saved = json.loads(settings.read_text())
     assert saved["provider"] == "Dana Lee" and saved["clinician_asked"] is True
+    assert first.stack.currentWidget() is first.body and first.welcome_panel is None
     assert app.main(build_context(str(tmp_path / "main.db"), settings_file=settings, strict_catalog=False)) == 0
-    assert asked == [True]
+    assert shown[1].welcome_panel is None and dressed == [True, True]  # asked once; themed at each start
     warnings: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *a: warnings.append(a[2]))
     assert app.main(build_context(str(tmp_path), settings_file=settings, strict_catalog=False)) == 2
@@ -767,13 +763,14 @@ def test_close_session_pauses_first_so_the_note_is_the_bill(window: MainWindow, 
     window.panel.start_code("97110")
     clock.advance(minutes=7, seconds=50)
     shown: list[str] = []
-    window.ask_text = recorder(shown, answer=False)
+    window.ask_close = closer(shown, None)
     assert not window.close_session()
     clock.advance(minutes=4)  # the dialog stays open a while: nothing more is counted
     assert window.timers.running() == [] and not window.ticker.isActive()
     assert "Total units: 0" in shown[0] and "(its timers are paused)" in shown[0]
-    window.ask_text = recorder(shown)
+    window.ask_close = closer(shown)
     assert window.close_session()
+    assert not window.timers.session(sid).progress_report
     assert window.timers.session(sid).times(clock.now())["97110"].minutes == 7
 
 
@@ -786,7 +783,7 @@ def test_untimed_services_are_added_once_and_mistakes_removed(window: MainWindow
     assert "already on this session" in window.panel.error.text()
     assert window.timers.session(sid).codes[-1].minutes == 20
     card = next(c for c in window.panel.cards if c.code == "97161")
-    qtbot.mouseClick(card.remove, Qt.MouseButton.LeftButton)
+    card.remove_action.trigger()  # behind the card's "⋯" menu
     assert "97161" not in [c.code for c in window.timers.session(sid).codes]
 
 
@@ -832,14 +829,14 @@ def test_pause_all_stays_available_while_typing(window: MainWindow) -> None:
     assert window.panel.search.text() == ""
 
 
-def test_closing_the_mini_window_brings_the_full_one_back(window: MainWindow) -> None:
+def test_closing_the_compact_window_brings_the_full_one_back(window: MainWindow) -> None:
     start_session(window)
     window.panel.start_code("97110")
-    window.enter_mini()
-    window.mini.pause.emit()
+    window.enter_compact()
+    window.compact.pause.emit()
     assert window.timers.running() == []
-    window.mini.close()
-    assert window.isVisible() and not window.mini.isVisible()
+    window.compact.close()
+    assert window.isVisible() and not window.compact.isVisible()
 
 
 def test_turning_on_assistants_shows_who_on_existing_cards(window: MainWindow) -> None:
@@ -866,12 +863,6 @@ def test_cards_show_their_key_and_pairs_their_split(window: MainWindow, clock: F
     card = window.panel.cards[0]
     assert card.title.text().startswith("[1] 97129")
     assert card.units.text() == "4 units: 1 × 97129 + 3 × 97130 · GN"
-
-
-def test_a_palette_change_reapplies_the_card_style(window: MainWindow) -> None:
-    window.panel.setStyleSheet("")
-    QApplication.sendEvent(window.panel, QEvent(QEvent.Type.PaletteChange))
-    assert "QFrame#card" in window.panel.styleSheet()
 
 
 def test_the_day_status_clears_when_the_day_changes(window: MainWindow) -> None:
@@ -919,7 +910,7 @@ def test_ten_thousand_display_ticks_lose_no_reference_to_none(window: MainWindow
     minutes of timing. Checked every 500 ticks, so a leaking binding fails here before it can abort."""
     start_session(window)
     favorite(window, "97110").click()
-    window.enter_mini()  # the mini window updates on every tick too
+    window.enter_compact()  # the compact window updates on every tick too
     gc.collect()
     before = sys.getrefcount(None)
     for done in range(500, 10_001, 500):
@@ -930,7 +921,7 @@ def test_ten_thousand_display_ticks_lose_no_reference_to_none(window: MainWindow
         assert sys.getrefcount(None) >= before - app.NONE_SLACK, f"references to None lost after {done} ticks"
     assert window.timers.running() and window.panel.view is not None
     assert window.panel.view.rows[0].clock_text == "41:40"
-    window.leave_mini()
+    window.leave_compact()
 
 
 @pytest.mark.skipif(sys.version_info >= (3, 12), reason="None is immortal from Python 3.12: nothing can leak")
@@ -1097,7 +1088,7 @@ def test_a_display_tick_runs_no_sql(window: MainWindow, clock: FakeClock) -> Non
     start_session(window)
     favorite(window, "97110").click()
     clock.advance(minutes=7, seconds=50)
-    window.enter_mini()  # the mini window is updated on every tick too
+    window.enter_compact()  # the compact window is updated on every tick too
     cues: list[str] = []
     window.panel.unit_reached.connect(cues.append)
 
@@ -1108,9 +1099,9 @@ def test_a_display_tick_runs_no_sql(window: MainWindow, clock: FakeClock) -> Non
 
     assert traced(window, ticks) == []
     assert cues == ["97110 reached 1 unit", "Total: 1 unit"]  # a unit was reached in those 25 seconds
-    assert window.mini.label.text() == "● 97110 8:15 · 1 unit"
+    assert (window.compact.code.text(), window.compact.clock.text()) == ("● 97110 Therapeutic exercise", "8:15")
     assert traced(window, window.poll) == ["PRAGMA data_version"]  # the once-a-second check: one cheap query
-    window.leave_mini()
+    window.leave_compact()
 
 
 def test_a_start_click_runs_at_most_eight_sql_statements(window: MainWindow, clock: FakeClock) -> None:

@@ -32,6 +32,8 @@ PAYER_MAX = 80
 GEOMETRY_MAX = 4096  # Qt's saved geometry is about 70 characters of base64
 CODES_MAX = 100  # favorite or untimed buttons per discipline
 FORGOTTEN_RANGE = (5, 24 * 60)
+FOLDER_MAX = 4096  # characters: longer than any path a system accepts
+TEXT_SIZE_RANGE = (100, 200)  # percent of the platform's text size: 200 % for a clinician reading from 2 m
 EXAMPLES = 3  # bad entries quoted in a problem line; the rest are counted
 CENT = Decimal("0.01")
 FEE_TEXT = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,12})?")
@@ -55,6 +57,12 @@ class WeekStart(StrEnum):
     SUNDAY = "sunday"
 
 
+class Theme(StrEnum):
+    SYSTEM = "system"  # the platform's colours (follows its light or dark mode)
+    LIGHT = "light"
+    DARK = "dark"
+
+
 @dataclass
 class Settings:
     default_payer: str = "Medicare"
@@ -71,6 +79,10 @@ class Settings:
     last_discipline: Discipline = Discipline.PT
     window_geometry: str = ""
     clinician_asked: bool = False  # the window asked for the clinician's name once (on its first start)
+    theme: Theme = Theme.SYSTEM
+    text_size: int = 100  # percent of the platform's text size
+    export_folder: str = ""  # where the last export went: the next one starts there
+    compact_on_top: bool = True  # the compact window stays above the EMR
 
     @classmethod
     def load(cls, path: Path) -> tuple[Settings, list[str]]:
@@ -208,11 +220,26 @@ def _minutes(value: object) -> int:
     raise ValueError(f"must be a whole number of minutes from {low} to {high}")
 
 
+def _text_size(value: object) -> int:
+    """The text size in percent of the platform's; outside the range is the default, not the nearest limit."""
+    low, high = TEXT_SIZE_RANGE
+    if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
+        return value
+    raise ValueError(f"must be a whole percentage from {low} to {high}")
+
+
 def _geometry(value: object) -> str:
     """Qt's saved window geometry in base64; anything else could not be restored."""
     if isinstance(value, str) and len(value) <= GEOMETRY_MAX and BASE64.fullmatch(value):
         return value
     raise ValueError(f"must be the window's saved geometry (base64 text of at most {GEOMETRY_MAX} characters)")
+
+
+def _folder(value: object) -> str:
+    """A folder as the system named it: one line, any characters a file name may hold (spaces, accents)."""
+    if isinstance(value, str) and len(value) <= FOLDER_MAX and not any(c in value for c in "\x00\n\r"):
+        return value
+    raise ValueError(f"must be a folder path: one line of at most {FOLDER_MAX} characters")
 
 
 def _choice(kind: type[_E]) -> Callable[[object], _E]:
@@ -300,6 +327,10 @@ _FIELDS: dict[str, _Parse] = {
     "last_discipline": _simple(_choice(Discipline)),
     "window_geometry": _simple(_geometry),
     "clinician_asked": _simple(_flag),
+    "theme": _simple(_choice(Theme)),
+    "text_size": _simple(_text_size),
+    "export_folder": _simple(_folder),
+    "compact_on_top": _simple(_flag),
 }
 assert set(_FIELDS) == {f.name for f in fields(Settings)}, "every field has its rule"
 

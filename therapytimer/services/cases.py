@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from therapytimer.core.case import (
     REPORT_EVERY,
@@ -43,6 +43,7 @@ class Cases:
         self._store = store
         self.timers = timers
         self.context = context
+        self._history: dict[tuple[str, date], tuple[int, list[Session], list[PlanOfCare]]] = {}
 
     def case(self, patient: str, year: int | None = None) -> Case:
         """The patient's case in `year` (default this year), as of today or that year's last day."""
@@ -72,8 +73,31 @@ class Cases:
 
     def for_session(self, session: Session) -> SessionCase:
         """The header lines of a session: its discipline's count as of its date, its plan of care, and its
-        threshold group's total through that date."""
-        case = self._build(session.patient, session.date.year, session.date, session.discipline)
+        threshold group's total through that date. The window asks after every action and at each new
+        unit, so the patient's earlier days and plans are read once and kept until they may have changed
+        (`Timers.history_version`); the day itself comes from what the timers already hold."""
+        key = (session.patient, session.date)
+        kept = self._history.get(key)
+        if kept is None or kept[0] != self.timers.history_version:
+            earlier = self._store.sessions_of(session.patient, session.date - timedelta(days=1))
+            kept = (self.timers.history_version, earlier, self._store.plans_of_care(session.patient))
+            self._history = {key: kept}  # one patient at a time at the bedside
+        _, earlier, plans = kept
+        day = [s for s in self.timers.sessions_on(session.date) if s.patient == session.patient]
+        ctx = self.context
+        case = build_case(
+            session.patient,
+            [*earlier, *day],
+            plans,
+            session.date.year,
+            session.date,
+            ctx.catalog,
+            ctx.compliance,
+            load_fee_data(),
+            ctx.clock.now(),
+            ctx.prefs.forgotten_after,
+            session.discipline,
+        )
         return session_case(case, session)
 
     def plans(self, patient: str) -> list[PlanOfCare]:
@@ -83,11 +107,13 @@ class Cases:
         """Enter a certified period (PlanError when it cannot be one); the same start replaces the end."""
         plan = plan_of_care(patient, discipline, start, end)
         self._store.set_plan_of_care(plan, self.context.clock.now())
+        self._history.clear()
         log.info("plan of care entered (%s, %d days)", discipline.value, plan.days)
         return plan
 
     def remove_plan(self, patient: str, discipline: Discipline, start: date) -> bool:
         removed = self._store.remove_plan_of_care(_alias(patient), discipline, start)
+        self._history.clear()
         log.info("plan of care removed: %s", removed)
         return removed
 

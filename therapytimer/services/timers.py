@@ -51,6 +51,9 @@ class Timers:
         self._seen_running: set[int] = set()  # segments running at this process's last clock reading
         self._pending_step: ClockStep | None = None  # noticed, not yet written (the database was busy)
         self._splitting = False
+        # Bumped when sessions before today may have changed (another process, an import, a restore, a
+        # write to an older day's session): what a patient's case keeps of their history is then read again.
+        self.history_version = 0
 
     @property
     def catalog(self) -> Catalog:
@@ -60,6 +63,7 @@ class Timers:
 
     def forget(self) -> None:
         """Drop everything read so far (another process wrote, or a backup was restored)."""
+        self.history_version += 1
         self._known.clear()
         self._days.clear()
         self._all_open = False
@@ -225,6 +229,8 @@ class Timers:
                 return session
             written, stopped = self._store.write(plan)
         after = stopwatch.apply(session, plan, written)
+        if after.date < self.clock.today():
+            self.history_version += 1
         self._keep([after])
         gone = {segment_id for segment_id, _ in stopped}
         self._seen_running -= gone
@@ -303,9 +309,12 @@ class Timers:
         stopped = self._store.stop_all(at)
         gone = {segment_id for segment_id, _ in stopped}
         self._seen_running -= gone
+        today = self.clock.today()
         for session_id in {session_id for _, session_id in stopped}:
             if session_id in self._known:
                 self._known[session_id] = stopwatch.stop_elsewhere(self._known[session_id], gone, at)
+            if session_id not in self._known or self._known[session_id].date < today:
+                self.history_version += 1  # an older day's timer: its patient's history changed
         log.info("all timers paused (%d)", len(stopped))
         return len(stopped)
 

@@ -1,5 +1,8 @@
 """The day: its sessions, what the day checks find, the billable lines exactly as the CSV will have them,
-and Export (which lists what is unfinished first and offers to close it, or to export anyway)."""
+and Export (which lists what is unfinished first and offers to close it, or to export anyway).
+
+Export starts in the folder the last export went to (else Documents, else the home folder: never the
+working folder a launcher happened to start in) and, once written, offers to show the file's folder."""
 
 from __future__ import annotations
 
@@ -8,9 +11,11 @@ from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths, Signal
+from PySide6.QtCore import QStandardPaths, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QFileDialog,
+    QHBoxLayout,
     QLabel,
     QMessageBox,
     QPushButton,
@@ -25,13 +30,19 @@ from therapytimer.core.export import to_csv
 from therapytimer.core.words import plural
 from therapytimer.services.records import Records
 from therapytimer.ui.models import ExportRowsModel
-from therapytimer.ui.widgets import explained, nav_row, table_view
+from therapytimer.ui.widgets import MAIN, explained, nav_row, table_view, touch
 
 
 def choose_export_path(parent: QWidget, suggested: Path) -> Path | None:
     """The save dialog (the dialog itself asks before replacing a file); replaced in tests."""
     name, _ = QFileDialog.getSaveFileName(parent, "Export day", str(suggested), "CSV files (*.csv)")
     return Path(name) if name else None
+
+
+def documents_folder() -> Path:
+    """Where a first export is offered: Documents if the system names one that exists, else home."""
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return Path(documents) if documents and Path(documents).is_dir() else Path.home()
 
 
 class DayView(QWidget):
@@ -42,6 +53,9 @@ class DayView(QWidget):
         self.records, self.clock = records, clock
         self.day = clock.today()
         self.choose_path: Callable[[QWidget, Path], Path | None] = choose_export_path
+        self.open_url: Callable[[QUrl], bool] = QDesktopServices.openUrl
+        saved = records.context.prefs.settings.export_folder
+        self.folder: Path | None = Path(saved) if saved else None  # where the last export went
         self.model = ExportRowsModel()
         self.title = QLabel()
         self.summary = QLabel()
@@ -53,10 +67,15 @@ class DayView(QWidget):
         self.ask_unfinished: Callable[[QWidget, list[Finding]], str | None] = _ask_unfinished
         self.status = QLabel()
         self.status.setWordWrap(True)
+        self.show_folder = touch(QPushButton("Show in folder"), name="Show the exported file in its folder")
+        self.show_folder.setToolTip("Open the folder the day was exported to")
+        self.show_folder.clicked.connect(self.open_folder)
+        self.show_folder.hide()
         self.table = table = table_view(self.model)
+        table.setAccessibleName("The day's billable lines, as the export writes them")
         steps = (("◀ Previous day", -1), ("Today", 0), ("Next day ▶", 1))
         nav = nav_row([(text, partial(self.go, step)) for text, step in steps])
-        self.export_button = QPushButton("Export day…")
+        self.export_button = touch(QPushButton("Export day…"), MAIN, "Export day")
         self.export_button.setToolTip("Save the day's billable lines as CSV for the biller")
         self.export_button.clicked.connect(self.export)
         nav.addWidget(self.export_button)
@@ -66,12 +85,16 @@ class DayView(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.findings)
         layout.addWidget(table, 1)
-        layout.addWidget(self.status)
+        done = QHBoxLayout()
+        done.addWidget(self.status, 1)
+        done.addWidget(self.show_folder)
+        layout.addLayout(done)
         self.refresh()
 
     def go(self, step: int) -> None:
         self.day = self.clock.today() if step == 0 else self.day + timedelta(days=step)
         self.status.setText("")
+        self.show_folder.hide()
         self.refresh()
 
     def show_day(self, day: date) -> None:
@@ -88,7 +111,7 @@ class DayView(QWidget):
             or "No sessions on this day."
         )
         found = self.records.findings(self.day)
-        self.findings.setText("<br>".join(f"{'⛔' if f.severity.value == 'error' else '⚠'} {f.message}" for f in found))
+        self.findings.setText("<br>".join(f"{'✖' if f.severity.value == 'error' else '⚠'} {f.message}" for f in found))
         self.findings.setVisible(bool(found))
         return day.lines
 
@@ -100,10 +123,9 @@ class DayView(QWidget):
             self.status.setText(f"Cannot show this day: {explained(exc)}")
 
     def export(self) -> bool:
-        documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(
-            Path.home()
-        )
-        path = self.choose_path(self, Path(documents) / f"therapytimer-{self.day.isoformat()}.csv")
+        folder = self.folder if self.folder is not None and self.folder.is_dir() else documents_folder()
+        path = self.choose_path(self, folder / f"therapytimer-{self.day.isoformat()}.csv")
+        self.show_folder.hide()
         if path is None:
             return False
         try:
@@ -126,9 +148,18 @@ class DayView(QWidget):
             return False
         self.refresh()
         self.model.set_rows(lines)  # the table shows exactly what was written
-        self.status.setText(f"Exported {plural(len(lines), 'line')} to {path}")
+        self.folder = path.parent
+        prefs = self.records.context.prefs
+        prefs.settings.export_folder = str(path.parent)  # kept for the next run, without redrawing every page
+        problem = prefs.save()
+        self.status.setText(f"Exported {plural(len(lines), 'line')} to {path}" + (f" ({problem})" if problem else ""))
+        self.show_folder.show()
         self.message.emit(f"Exported {path}")
         return True
+
+    def open_folder(self) -> bool:
+        """Show the last export's folder in the system's file manager."""
+        return self.folder is not None and self.open_url(QUrl.fromLocalFile(str(self.folder)))
 
 
 def _ask_unfinished(parent: QWidget, findings: list[Finding]) -> str | None:

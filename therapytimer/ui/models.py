@@ -98,9 +98,10 @@ class CatalogModel(_Table):
 
 
 class TimersModel(_Table):
-    """The active session's codes: one row per timer card."""
+    """The active session's codes: one row per timer card. The next unit and why a code bills none are
+    cells too, so a card repaints when another code's minutes change them."""
 
-    headers = ("Code", "Name", "Elapsed", "Units", "State", "Who")
+    headers = ("Code", "Name", "Elapsed", "Units", "State", "Who", "Next unit", "No unit because")
     right_aligned = frozenset({2, 3})
 
     def __init__(self) -> None:
@@ -118,6 +119,8 @@ class TimersModel(_Table):
                     t.units,
                     ("RUNNING" if t.running else "paused") if t.timed else "service",
                     t.who.value if t.who else "",
+                    t.next_text or "",
+                    t.why_none or "",
                 )
                 for t in timers
             ]

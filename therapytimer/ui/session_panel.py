@@ -1,19 +1,42 @@
-"""The active session at the bedside: big timer cards, one-tap favorites, and the live units.
+"""The active session at the bedside: "Now timing" pinned on top, big timer cards, one-tap favorites, and
+the live units.
 
 The panel forwards taps to the timers use cases and shows what the core computes (`core.live`). An
 action returns the new state and a tick only recomputes times from it and the clock: neither reads the
-database.
+database, and a tick sets only the texts that changed. The patient's case (progress reports, plan of care,
+threshold) is read after an action and when the day's units change.
+
+Sizes are for a gloved finger at arm's length: every control is at least 44 px (48 for Start/Pause),
+the running time at least 48 px tall, and fonts follow the application's (a larger text size in Settings
+scales them). Below ~900 px the summary moves under the cards; at 360 px the cards stack one per row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
+import html
+import textwrap
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, timedelta
+from itertools import pairwise
 
-from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QFontDatabase
+from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QAction,
+    QFont,
+    QFontDatabase,
+    QFontInfo,
+    QKeySequence,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+    QResizeEvent,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QAbstractItemView,
+    QAbstractScrollArea,
     QApplication,
     QComboBox,
     QCompleter,
@@ -22,32 +45,43 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMenu,
+    QProgressBar,
     QPushButton,
     QScrollArea,
     QSizePolicy,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from therapytimer.core import stopwatch
+from therapytimer.core.case import PLAN_MAX_DAYS
 from therapytimer.core.catalog import Catalog
 from therapytimer.core.clock import Clock
 from therapytimer.core.errors import TherapyTimerError
-from therapytimer.core.live import LiveView, TimerRow, live_view
+from therapytimer.core.live import LiveView, TimerRow, code_history, live_view, short_label
 from therapytimer.core.rules import ASSISTANT_MODIFIER
 from therapytimer.core.session import Session, SessionError, Who
 from therapytimer.core.settings import Settings
 from therapytimer.core.words import plural
+from therapytimer.services.cases import Cases, SessionCase
 from therapytimer.services.preferences import Preferences
 from therapytimer.services.timers import Timers
+from therapytimer.ui.case_strip import CaseStrip
 from therapytimer.ui.models import LinesModel, TimersModel
-from therapytimer.ui.widgets import bold_font, explained, table_view
+from therapytimer.ui.widgets import explained, table_view
 
-CARD_STYLE = """
-QFrame#card { border: 1px solid palette(mid); border-radius: 10px; }
-QFrame#card[running="true"] { border: 4px solid palette(highlight); }
-QLabel#warning { font-weight: bold; }
-"""
+TOUCH = 44  # px: the smallest control a gloved finger hits (about 10 mm)
+MAIN_HEIGHT = 56  # px: Start/Pause, the main actions (48 is their floor)
+WIDE = 900  # px: narrower panels put the summary under the cards
+NARROWEST = 340  # px: the panel works down to this width (a 360 px window, less its frame)
+SUMMARY_WIDTH = 360  # px: the summary column beside the cards
+TWO_CARDS = 620  # px: a cards column at least this wide shows two cards a row
+THREE_BUTTONS = 520  # px: ... and three favorites a row (two below)
+SIX_SERVICES = 900  # px: ... and the untimed services in one row of six
+ROOMY_NOW = 640  # px: "Now timing" puts its time, units and Pause on one line from this width
+LABEL_WIDTH = 20  # characters per line of a favorite's or service's name (wrapped, never cut)
 
 
 def _discard(widget: QWidget | None) -> None:
@@ -58,13 +92,56 @@ def _discard(widget: QWidget | None) -> None:
         widget.deleteLater()
 
 
+def _put(widget: QLabel | QAbstractButton, text: str) -> None:
+    """Set a text only when it changed: a tick touches nothing else."""
+    if widget.text() != text:
+        widget.setText(text)
+
+
+def _speak(widget: QWidget, name: str, description: str | None = None) -> None:
+    """Accessible name (and description) for a screen reader, set only when they changed."""
+    if widget.accessibleName() != name:
+        widget.setAccessibleName(name)
+    if description is not None and widget.accessibleDescription() != description:
+        widget.setAccessibleDescription(description)
+
+
+def _scaled(base: QFont, factor: float, *, bold: bool = False, at_least: int = 0, fixed: bool = False) -> QFont:
+    """`base` (the application's font, which the text-size setting scales) times `factor`, in pixels."""
+    font = QFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)) if fixed else QFont(base)
+    font.setPixelSize(max(at_least, round(QFontInfo(base).pixelSize() * factor)))
+    font.setBold(bold)
+    return font
+
+
+def _wrapped(name: str) -> str:
+    """A code's name for a button: abbreviated on purpose, then wrapped at words, never cut off."""
+    return textwrap.fill(short_label(name), LABEL_WIDTH, break_long_words=False, break_on_hyphens=False)
+
+
+def _touch(widget: QWidget) -> None:
+    widget.setMinimumSize(TOUCH, TOUCH)
+
+
+def _regrid(grid: QGridLayout, widgets: Sequence[QWidget], columns: int) -> None:
+    """Lay `widgets` out `columns` a row, each column as wide as the others."""
+    for widget in widgets:
+        grid.removeWidget(widget)
+    for i, widget in enumerate(widgets):
+        grid.addWidget(widget, i // columns, i % columns)
+    for column in range(6):
+        grid.setColumnStretch(column, 1 if column < columns else 0)
+
+
 class TimerCard(QFrame):
-    """One code: number, name, elapsed m:ss, units, and a large start/pause button."""
+    """One code: number and name, elapsed m:ss, units (or why none) and the next unit, a large start/pause
+    button; setting minutes and who is treating below it; Remove and History behind "⋯"."""
 
     toggled = Signal(str)
     edit_requested = Signal(str)
     who_changed = Signal(str, str)
     remove_requested = Signal(str)
+    history_requested = Signal(str)
     still_treating = Signal(str)
     stop_at_requested = Signal(str)
 
@@ -72,164 +149,413 @@ class TimerCard(QFrame):
         super().__init__()
         self.setObjectName("card")
         self.code = row.code
+        self.running = False
         self.title = QLabel()
-        self.title.setFont(bold_font(13))
         self.title.setWordWrap(True)
+        self.more = QToolButton()
+        self.more.setText("⋯")
+        _touch(self.more)
+        self.more.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.more.setToolTip(f"More for {row.code}: its history, or remove it")
+        self.more.setAccessibleName(f"More actions for {row.code}")
+        menu = QMenu(self.more)
+        self.history_action = QAction(f"History of {row.code}…", menu)
+        self.history_action.triggered.connect(lambda: self.history_requested.emit(self.code))
+        self.remove_action = QAction(f"Remove {row.code}", menu)
+        self.remove_action.setToolTip("Take off a code added by mistake (codes with recorded time are kept)")
+        self.remove_action.triggered.connect(lambda: self.remove_requested.emit(self.code))
+        menu.addActions([self.history_action, self.remove_action])
+        self.more.setMenu(menu)
         self.clock = QLabel()
-        self.clock.setFont(bold_font(28, QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)))
         self.state = QLabel()
         self.units = QLabel()
+        self.units.setWordWrap(True)
+        self.units.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.why = QLabel()  # why no unit yet, under the units
+        self.why.setWordWrap(True)
+        self.next = QLabel()  # the next unit, prominent
+        self.next.setWordWrap(True)
         self.warning = QLabel()
-        self.warning.setObjectName("warning")
         self.warning.setWordWrap(True)
+        self.keep = QPushButton("Still treating")
+        self.keep.setToolTip("Past the forgotten-timer limit: say the treatment goes on, so the timer counts on")
+        self.keep.setAccessibleName(f"Still treating {row.code}")
+        self.keep.clicked.connect(lambda: self.still_treating.emit(self.code))
+        self.stop = QPushButton("Stop at…")
+        self.stop.setToolTip("Stop the timer when the treatment really ended (the limit's time is offered)")
+        self.stop.setAccessibleName(f"Stop {row.code} at a time")
+        self.stop.clicked.connect(lambda: self.stop_at_requested.emit(self.code))
         self.button = QPushButton()
-        self.button.setMinimumHeight(56)
+        self.button.setMinimumSize(TOUCH, MAIN_HEIGHT)
         self.button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.button.clicked.connect(lambda: self.toggled.emit(self.code))
         self.edit = QPushButton("Set minutes…")
         self.edit.setToolTip("Set this code's minutes by hand (kept in the audit log with your reason)")
+        self.edit.setAccessibleName(f"Set the minutes of {row.code}")
         self.edit.clicked.connect(lambda: self.edit_requested.emit(self.code))
         self.who = QComboBox()
         self.who.addItems([w.value for w in Who])
         self.who.setToolTip("Who is treating now: CQ/CO follow from the assistant's minutes alone")
+        self.who.setAccessibleName(f"Who is treating {row.code}")
         self.who.textActivated.connect(lambda text: self.who_changed.emit(self.code, text))
+        for widget in (self.keep, self.stop, self.edit, self.who):
+            _touch(widget)
+
         layout = QVBoxLayout(self)
-        layout.addWidget(self.title)
+        layout.setContentsMargins(12, 10, 12, 12)  # inside the 4 px frame of a running card
+        top = QHBoxLayout()
+        top.addWidget(self.title, 1)
+        top.addWidget(self.more, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(top)
         layout.addWidget(self.clock)
         line = QHBoxLayout()
         line.addWidget(self.state)
-        line.addStretch()
-        line.addWidget(self.units)
+        line.addWidget(self.units, 1)
         layout.addLayout(line)
+        layout.addWidget(self.why)
+        layout.addWidget(self.next)
         layout.addWidget(self.warning)
-        self.keep = QPushButton("Still treating")
-        self.keep.setToolTip("Past the forgotten-timer limit: say the treatment goes on, so the timer counts on")
-        self.keep.clicked.connect(lambda: self.still_treating.emit(self.code))
-        self.stop = QPushButton("Stop at…")
-        self.stop.setToolTip("Stop the timer when the treatment really ended (the limit's time is offered)")
-        self.stop.clicked.connect(lambda: self.stop_at_requested.emit(self.code))
         answer = QHBoxLayout()
         answer.addWidget(self.keep)
         answer.addWidget(self.stop)
         layout.addLayout(answer)
         layout.addWidget(self.button)
-        self.remove = QPushButton("Remove")
-        self.remove.setToolTip("Take off a code added by mistake (codes with recorded time are kept for the audit)")
-        self.remove.clicked.connect(lambda: self.remove_requested.emit(self.code))
         bottom = QHBoxLayout()
         bottom.addWidget(self.edit)
-        bottom.addWidget(self.who)
-        bottom.addWidget(self.remove)
+        bottom.addWidget(self.who, 1)
         layout.addLayout(bottom)
         self.position = position
         self.who.setHidden(not (show_who and row.timed))  # after the layout owns it: never a stray window
+        self._apply_fonts()
         self.show_row(row)
+
+    def _apply_fonts(self) -> None:
+        base = self.font()
+        self.title.setFont(_scaled(base, 1.3, bold=True))
+        self.clock.setFont(_scaled(base, 2.4, bold=True, fixed=True))
+        self.state.setFont(_scaled(base, 1.0, bold=True))
+        self.units.setFont(_scaled(base, 1.2, bold=True))
+        self.next.setFont(_scaled(base, 1.1, bold=True))
+        self.warning.setFont(_scaled(base, 1.0, bold=True))
+        self.button.setFont(_scaled(base, 1.2, bold=True))
+        self.more.setFont(_scaled(base, 1.6, bold=True))
+
+    def changeEvent(self, event: QEvent) -> None:
+        """The text size changed: the card's sizes follow it."""
+        if event.type() == QEvent.Type.FontChange:
+            self._apply_fonts()
+        super().changeEvent(event)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """A thin frame, or a thick one in the highlight colour while the code runs: painted from the palette
+        on every repaint, so it follows every state change and the theme (no dynamic-property stylesheet)."""
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        width = 4 if self.running else 1
+        role = QPalette.ColorRole.Highlight if self.running else QPalette.ColorRole.Mid
+        painter.setPen(QPen(self.palette().color(role), width))
+        inset = width / 2
+        painter.drawRoundedRect(QRectF(self.rect()).adjusted(inset, inset, -inset, -inset), 10, 10)
 
     def show_row(self, row: TimerRow) -> None:
         key = f"key {self.position}" if self.position <= 9 else "no key"
         badge = f"[{self.position}] " if self.position <= 9 else ""
-        self.title.setText(f"{badge}{row.code}  {row.short_name}")
-        self.clock.setText(row.clock_text if row.timed else "1 unit")
-        self.units.setText(row.units_text + (f" · {' '.join(row.modifiers)}" if row.modifiers else ""))
-        self.warning.setText(
+        _put(self.title, f"{badge}{row.code}  {row.short_name}")
+        _put(self.clock, row.clock_text if row.timed else "1 unit")
+        _put(self.units, row.units_text + (f" · {' '.join(row.modifiers)}" if row.modifiers else ""))
+        _put(self.why, f"No unit: {row.why_none}" if row.why_none else "")
+        self.why.setVisible(bool(row.why_none))
+        _put(self.next, f"Next unit: {row.next_text}" if row.next_text else "")
+        self.next.setVisible(bool(row.next_text))
+        if row.next_hint is not None and self.next.toolTip() != row.next_hint.text():
+            self.next.setToolTip(row.next_hint.text())
+        _put(
+            self.warning,
             "⚠ Past the forgotten-timer limit: it counts no further until you say. Still treating?"
             if row.forgotten
-            else ""
+            else "",
         )
         self.warning.setVisible(row.forgotten)
         self.keep.setVisible(row.forgotten)
         self.stop.setVisible(row.forgotten)
         if row.timed:
-            self.state.setText("● RUNNING" if row.running else "❚❚ paused")
-            self.button.setText("❚❚  Pause" if row.running else "▶  Start")
-            self.button.setToolTip(f"{'Pause' if row.running else 'Start'} {row.code} ({key})")
+            _put(self.state, "● RUNNING" if row.running else "❚❚ paused")
+            _put(self.button, "❚❚  Pause" if row.running else "▶  Start")
+            verb = "Pause" if row.running else "Start"
+            self.button.setToolTip(f"{verb} {row.code} ({key})")
+            _speak(self.button, f"{verb} {row.code}", row.spoken)
         else:
-            self.state.setText("service (untimed)")
-            self.button.setText("Set minutes…")
+            _put(self.state, "service (untimed)")
+            _put(self.button, "Set minutes…")
             self.button.setToolTip("Minutes of an untimed service count toward total treatment time only")
+            _speak(self.button, f"Set the minutes of {row.code}", row.spoken)
             self.edit.hide()
+        _speak(self, row.spoken)
         self.button.setEnabled(True)
         if row.who and self.who.currentText() != row.who.value:
             self.who.setCurrentText(row.who.value)
         self.who.setEnabled(row.running)
-        if self.property("running") != row.running:
-            self.setProperty("running", row.running)
-            self.style().unpolish(self)
-            self.style().polish(self)
+        if self.running != row.running:
+            self.running = row.running
+            self.setProperty("running", row.running)  # for the theme and for tests; the frame is painted
+            self.update()
+
+
+class NowTiming(QFrame):
+    """Pinned above everything that scrolls: the patient, the running code, its time in large digits, its
+    units, a bar to its next unit, Pause and who is treating. With nothing running it says so and offers
+    the code timed last."""
+
+    toggled = Signal(str)
+    who_changed = Signal(str, str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("now")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.code: str | None = None
+        self.heading = QLabel("No session yet: start one with New session (Ctrl+N).")
+        self.heading.setWordWrap(True)
+        self.what = QLabel()
+        self.what.setWordWrap(True)
+        self.clock = QLabel()
+        self.clock.setAccessibleName("Elapsed time")
+        self.units = QLabel()
+        self.units.setWordWrap(True)
+        self.next = QLabel()
+        self.next.setWordWrap(True)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 1000)
+        self.bar.setTextVisible(False)
+        self.bar.setFixedHeight(18)
+        self.bar.setAccessibleName("Progress to the next unit")
+        self.button = QPushButton()
+        self.button.setMinimumSize(100, MAIN_HEIGHT)
+        self.button.clicked.connect(lambda: self.toggled.emit(self.code) if self.code else None)
+        self.who_label = QLabel("Who is treating")
+        self.who = QComboBox()
+        self.who.addItems([w.value for w in Who])
+        self.who.setToolTip("Who is treating now: CQ/CO follow from the assistant's minutes alone")
+        _touch(self.who)
+        self.who.textActivated.connect(lambda text: self.who_changed.emit(self.code, text) if self.code else None)
+        self.who_label.setBuddy(self.who)
+        self.stats = QWidget()  # units and next unit, one under the other
+        stats = QVBoxLayout(self.stats)
+        stats.setContentsMargins(0, 0, 0, 0)
+        stats.addWidget(self.units)
+        stats.addWidget(self.next)
+        self.who_box = QWidget()
+        who = QHBoxLayout(self.who_box)
+        who.setContentsMargins(0, 0, 0, 0)
+        who.addWidget(self.who_label)
+        who.addWidget(self.who)
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(10, 8, 10, 10)
+        self.roomy: bool | None = None
+        self.set_roomy(True)
+        self._apply_fonts()
+        self.show_view(None, show_who=False)
+
+    def _apply_fonts(self) -> None:
+        base = self.font()
+        self.heading.setFont(_scaled(base, 1.15, bold=True))
+        self.what.setFont(_scaled(base, 1.4, bold=True))
+        self.clock.setFont(_scaled(base, 4.5, bold=True, at_least=48, fixed=True))
+        self.units.setFont(_scaled(base, 1.5, bold=True))
+        self.next.setFont(_scaled(base, 1.2, bold=True))
+        self.button.setFont(_scaled(base, 1.3, bold=True))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.FontChange:
+            self._apply_fonts()
+        super().changeEvent(event)
+
+    def set_roomy(self, roomy: bool) -> None:
+        """Time, units, who and Pause on one line; or, narrow, time and Pause with the rest below."""
+        if roomy == self.roomy:
+            return
+        self.roomy = roomy
+        parts = (self.heading, self.what, self.clock, self.stats, self.who_box, self.button, self.bar)
+        for widget in parts:
+            self.grid.removeWidget(widget)
+        g = self.grid
+        if roomy:
+            g.addWidget(self.heading, 0, 0, 1, 4)
+            g.addWidget(self.what, 1, 0, 1, 4)
+            g.addWidget(self.clock, 2, 0)
+            g.addWidget(self.stats, 2, 1)
+            g.addWidget(self.who_box, 2, 2)
+            g.addWidget(self.button, 2, 3)
+            g.addWidget(self.bar, 3, 0, 1, 4)
+            g.setColumnStretch(1, 1)
+        else:
+            g.addWidget(self.heading, 0, 0, 1, 2)
+            g.addWidget(self.what, 1, 0, 1, 2)
+            g.addWidget(self.clock, 2, 0)
+            g.addWidget(self.button, 2, 1)
+            g.addWidget(self.stats, 3, 0, 1, 2)
+            g.addWidget(self.bar, 4, 0, 1, 2)
+            g.addWidget(self.who_box, 5, 0, 1, 2)
+            g.setColumnStretch(1, 0)
+
+    def show_view(self, view: LiveView | None, *, show_who: bool) -> None:
+        """What runs now, from the live view (texts set only when they changed)."""
+        row = view.now_row if view else None
+        resumable = view is not None and view.session.state.value == "open"
+        self.code = row.code if row else (view.last_code if view and resumable else None)
+        for widget in (self.clock, self.stats, self.bar):
+            widget.setVisible(row is not None)
+        self.who_box.setVisible(row is not None and row.timed and show_who)
+        self.button.setVisible(self.code is not None)
+        if view is None:
+            _put(self.what, "")
+            self.what.hide()
+            return
+        self.what.show()
+        if row is None:
+            _put(self.what, "Nothing is timing: tap a favorite, a card's Start, or type a code below")
+            if self.code:
+                _put(self.button, f"▶  Resume {self.code}")
+                _speak(self.button, f"Resume {self.code}", "Start timing the code timed last again")
+            return
+        others = len(view.running) - 1
+        also = f"  (+{others} more running)" if others else ""
+        _put(self.what, f"● Now timing {row.code}  {row.short_name}{also}")
+        _put(self.clock, row.clock_text)
+        _put(self.units, row.units_text + (f" · {' '.join(row.modifiers)}" if row.modifiers else ""))
+        _put(self.next, f"Next unit: {row.next_text}" if row.next_text else (row.why_none or ""))
+        progress = row.progress
+        self.bar.setVisible(progress is not None)
+        value = round(1000 * progress) if progress is not None else 0
+        if self.bar.value() != value:
+            self.bar.setValue(value)
+        _put(self.button, "❚❚  Pause")
+        _speak(self.button, f"Pause {row.code}", row.spoken)
+        _speak(self.who, f"Who is treating {row.code}")
+        if row.who and self.who.currentText() != row.who.value:
+            self.who.setCurrentText(row.who.value)
 
 
 class SessionPanel(QWidget):
-    """Timer cards, favorites, search, untimed services and the live summary of the active session."""
+    """Now timing, favorites, search, untimed services, timer cards and the live summary of the active
+    session."""
 
     changed = Signal()
     message = Signal(str)
     unit_reached = Signal(str)
     limit_reached = Signal(str)
 
-    def __init__(self, timers: Timers, prefs: Preferences, clock: Clock) -> None:
+    def __init__(self, timers: Timers, prefs: Preferences, clock: Clock, cases: Cases | None = None) -> None:
         super().__init__()
         self.timers, self.prefs, self.clock = timers, prefs, clock
+        self.cases = cases
         self.session: Session | None = None
         self.day_sessions: list[Session] = []
         self.view: LiveView | None = None
         self.ask_minutes: Callable[..., tuple[int, int, str] | None] = _ask_minutes
         self.ask_stop_time: Callable[[QWidget, str, datetime, datetime, datetime], datetime | None] = _ask_stop_time
+        self.ask_text: Callable[..., bool] = _ask_text
         self.model = TimersModel()
         self.model.modelReset.connect(self._rebuild_cards)
         self.model.dataChanged.connect(self._update_cards)
         self.lines = LinesModel()
         self.cards: list[TimerCard] = []
-        self.setStyleSheet(CARD_STYLE)
+        self.favorite_buttons: dict[str, QPushButton] = {}
+        self.untimed_buttons: list[QPushButton] = []
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
 
-        self.heading = QLabel("No session yet: start one with New session (Ctrl+N).")
-        self.heading.setFont(bold_font(15))
+        self.now = NowTiming()
+        self.now.toggled.connect(self.toggle)
+        self.now.who_changed.connect(self.set_who)
+        self.heading = self.now.heading
+        self.case = CaseStrip()
+        self.case.report_changed.connect(self.set_progress_report)
+        self.case.kx_changed.connect(self.set_kx)
+        self.case.plan_requested.connect(self.edit_plan_of_care)
+        self.header: SessionCase | None = None
+        self.ask_plan: Callable[[QWidget, str, str, date, date], tuple[date, date] | None] = _ask_plan
         self.error = QLabel()
-        self.error.setObjectName("warning")
         self.error.setWordWrap(True)
         self.favorites = QGridLayout()
         self.untimed = QGridLayout()
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Add a code: type its number or name…")
-        self.search.setClearButtonEnabled(True)
+        self.search.setPlaceholderText("Add a code: type a number or name")
+        self.search.setToolTip("Enter starts a timed code or adds an untimed service (Ctrl+F or / to come here)")
+        self.search.setAccessibleName("Add a code")
+        self.search.setAccessibleDescription(
+            "Type a code's number or name; Enter starts a timed code or adds an untimed service"
+        )
+        _touch(self.search)
         self.search.returnPressed.connect(self._add_from_search)
+        self.find_keys = [QShortcut(QKeySequence(keys), self) for keys in ("Ctrl+F", "/")]
+        for shortcut in self.find_keys:
+            shortcut.activated.connect(self.focus_search)
         self.grid = QGridLayout()
-        grid_host = QWidget()
-        grid_host.setLayout(self.grid)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(grid_host)
 
         self.total = QLabel()
-        self.total.setFont(bold_font(22))
         self.detail = QLabel()
         self.detail.setWordWrap(True)
+        self.next_caption = QLabel("Next unit")
         self.hints = QLabel()
         self.hints.setWordWrap(True)
+        self.hints.setTextFormat(Qt.TextFormat.RichText)
         self.cue = QLabel()
-        self.cue.setObjectName("warning")
+        self.cue.setWordWrap(True)
         table = table_view(self.lines)
         table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        table.setTabKeyNavigation(False)  # one Tab stop: Tab goes on to the next control
         table.horizontalHeader().setStretchLastSection(True)
+        table.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)  # as tall as its lines
+        table.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        table.setAccessibleName("Billing lines")
+        table.setAccessibleDescription("The day's claim lines for this patient: code, modifiers, minutes, units")
         self.lines_view = table
-        summary = QFrame()
-        summary.setFrameShape(QFrame.Shape.StyledPanel)
-        side = QVBoxLayout(summary)
-        for widget in (self.total, self.detail, self.cue, QLabel("<b>Next unit</b>"), self.hints, table):
+        self.summary = QFrame()
+        self.summary.setFrameShape(QFrame.Shape.StyledPanel)
+        side = QVBoxLayout(self.summary)
+        for widget in (self.total, self.detail, self.cue, self.next_caption, self.hints, table):
             side.addWidget(widget)
-        summary.setFixedWidth(380)
+        side.addStretch(1)
 
-        left = QVBoxLayout()
-        left.addWidget(self.heading)
-        left.addWidget(self.error)
-        left.addLayout(self.favorites)
-        left.addWidget(self.search)
-        left.addLayout(self.untimed)
-        left.addWidget(scroll, 1)
-        layout = QHBoxLayout(self)
-        layout.addLayout(left, 1)
-        layout.addWidget(summary)
+        self.left = QWidget()  # what scrolls: favorites, search, services, cards (and, narrow, the summary)
+        self.column = QVBoxLayout(self.left)
+        self.column.setContentsMargins(0, 0, 0, 0)
+        self.column.addLayout(self.favorites)
+        self.column.addWidget(self.search)
+        self.column.addLayout(self.untimed)
+        self.column.addLayout(self.grid)
+        self.column.addStretch(1)
+        self.area = QScrollArea()
+        self.area.setWidgetResizable(True)
+        self.area.setFrameShape(QFrame.Shape.NoFrame)
+        self.area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # its controls are the stops, not the area
+        self.area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.area.setWidget(self.left)
+        self.side = QScrollArea()  # the summary beside the cards when wide: scrolls on its own if short
+        self.side.setWidgetResizable(True)
+        self.side.setFrameShape(QFrame.Shape.NoFrame)
+        self.side.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.side.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.side.setFixedWidth(SUMMARY_WIDTH)
+        self.row = QHBoxLayout()  # the scrolling cards | the summary
+        self.row.addWidget(self.area, 1)
+        self.row.addWidget(self.side)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.now)
+        layout.addWidget(self.case)
+        layout.addWidget(self.error)
+        layout.addLayout(self.row, 1)
+        # Any layout may be squeezed to the narrowest width: the resize that squeezes it reflows it at once
+        # (a two-column minimum would otherwise keep the window too wide to ever reach one column).
+        self.setMinimumWidth(NARROWEST)
+        self.wide: bool | None = None
+        self.card_columns = 2
+        self.button_columns = 3
+        self.service_columns = 3
+        self._apply_fonts()
+        self._reflow(self.width())
         self._show_empty()
 
     @property
@@ -240,12 +566,59 @@ class SessionPanel(QWidget):
     def settings(self) -> Settings:
         return self.prefs.settings
 
+    @property
+    def show_who(self) -> bool:
+        return self.settings.assistants and self.session is not None and self.session.discipline in ASSISTANT_MODIFIER
+
+    def _apply_fonts(self) -> None:
+        base = self.font()
+        self.error.setFont(_scaled(base, 1.0, bold=True))
+        self.total.setFont(_scaled(base, 2.2, bold=True))
+        self.next_caption.setFont(_scaled(base, 1.1, bold=True))
+        self.hints.setFont(_scaled(base, 1.1))
+        self.cue.setFont(_scaled(base, 1.0, bold=True))
+
     def changeEvent(self, event: QEvent) -> None:
-        """Light/dark switched while running: re-apply the card style so the digits stay readable."""
-        if event.type() == QEvent.Type.PaletteChange:
-            self.setStyleSheet("")
-            self.setStyleSheet(CARD_STYLE)
+        """The text size changed: the panel's sizes follow it (the palette needs nothing: frames are
+        painted from it)."""
+        if event.type() == QEvent.Type.FontChange:
+            self._apply_fonts()
         super().changeEvent(event)
+
+    # ---- layout that follows the width --------------------------------------------------------
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._reflow(event.size().width())
+        super().resizeEvent(event)
+
+    def _reflow(self, width: int) -> None:
+        """Two columns (cards | summary) from WIDE px, else one with the summary below; cards two a row
+        when their column is wide enough, favorites three a row, else two."""
+        wide = width >= WIDE
+        if wide != self.wide:
+            self.wide = wide
+            if wide:  # beside the cards: it does not scroll with them
+                self.column.removeWidget(self.summary)
+                self.side.setWidget(self.summary)
+            else:  # under the cards, scrolling with them
+                self.side.takeWidget()
+                self.column.insertWidget(self.column.count() - 1, self.summary)
+            self.side.setVisible(wide)
+        cards_width = width - (SUMMARY_WIDTH if wide else 0)
+        self.now.set_roomy(width >= ROOMY_NOW)
+        card_columns = 2 if cards_width >= TWO_CARDS else 1
+        button_columns = 3 if cards_width >= THREE_BUTTONS else 2
+        if card_columns != self.card_columns:
+            self.card_columns = card_columns
+            _regrid(self.grid, self.cards, card_columns)
+        service_columns = 6 if cards_width >= SIX_SERVICES else button_columns
+        if button_columns != self.button_columns:
+            self.button_columns = button_columns
+            _regrid(self.favorites, list(self.favorite_buttons.values()), button_columns)
+            self._update_favorites()
+        if service_columns != self.service_columns:
+            self.service_columns = service_columns
+            _regrid(self.untimed, self.untimed_buttons, service_columns)
 
     # ---- what is shown ------------------------------------------------------------------------
 
@@ -261,9 +634,26 @@ class SessionPanel(QWidget):
             self.session = self.timers.session(self.session.id)
             self.day_sessions = self.timers.sessions_on(self.session.date)
         self.tick()
+        self._refresh_case()
+
+    def _refresh_case(self) -> None:
+        """The patient's case as of this session (read from the database: after an action, or when the
+        day's units change, never on a plain tick)."""
+        self.header = None
+        if self.cases is None or self.session is None:
+            self.case.show_case(None, None)
+            return
+        try:
+            self.header = self.cases.for_session(self.session)
+        except TherapyTimerError as exc:  # a stored session the catalog no longer knows, say
+            self.case.show_case(None, None)
+            self.error.setText(explained(exc))
+            return
+        self.case.show_case(self.header, self.session)
 
     def tick(self) -> None:
-        """Recompute from stored timestamps and the clock: no database access."""
+        """Recompute from stored timestamps and the clock: no database access, and only texts that changed
+        are set."""
         if self.session is None:
             self.view = None
             self.model.set_rows([])
@@ -282,19 +672,25 @@ class SessionPanel(QWidget):
         self.view = after
         self.model.set_rows(after.rows)
         self.lines.set_lines(after.result.lines)
+        self.now.show_view(after, show_who=self.show_who)
+        self._update_favorites()
         s, r = self.session, after.result
         state = "open" if s.state.value == "open" else "closed"
         alias = s.patient if len(s.patient) <= 20 else s.patient[:19] + "…"  # the full alias is in the tooltip
-        self.heading.setText(f"{alias} · {s.discipline.value} · {s.payer or r.rule.value} · {state}")
-        self.heading.setToolTip(f"{s.patient} · {s.discipline.value} · {s.payer or r.rule.value} · {state}")
-        self.total.setText(plural(r.total_units, "unit"))
+        _put(self.heading, f"{alias} · {s.discipline.value} · {s.payer or r.rule.value} · {state}")
+        full = f"{s.patient} · {s.discipline.value} · {s.payer or r.rule.value} · {state}"
+        if self.heading.toolTip() != full:
+            self.heading.setToolTip(full)
+        _put(self.total, plural(r.total_units, "unit"))
         other = r.other_rule_units or 0
         today = f" · {after.sessions_today} sessions today" if after.sessions_today > 1 else ""
-        self.detail.setText(
+        _put(
+            self.detail,
             f"{r.rule.long_name}{today}<br>Timed minutes <b>{r.total_timed_minutes}</b> · treatment minutes "
-            f"<b>{r.total_treatment_minutes}</b><br>{r.rule.other.long_name}: {plural(other, 'unit')}"
+            f"<b>{r.total_treatment_minutes}</b><br>{r.rule.other.long_name}: {plural(other, 'unit')}",
         )
-        self.hints.setText("<br>".join(h.text() for h in after.hints[:4]) or "—")
+        hints = [html.escape(h.text()) for h in after.hints[:4]]
+        _put(self.hints, "<br>".join([f"<b>{hints[0]}</b>", *hints[1:]]) if hints else "—")
         self._check_cues(before, after)
 
     def _check_cues(self, before: LiveView | None, after: LiveView) -> None:
@@ -316,6 +712,8 @@ class SessionPanel(QWidget):
                 QApplication.beep()  # loud, whatever the sound setting: a timer may be billing nothing now
         if after.result.total_units > before.result.total_units:
             self._cue(f"Total: {plural(after.result.total_units, 'unit')}")
+        if after.result.total_units != before.result.total_units:
+            self._refresh_case()  # the threshold's amount moves with the units
 
     def _cue(self, text: str) -> None:
         self.cue.setText(f"★ {text}")
@@ -326,6 +724,7 @@ class SessionPanel(QWidget):
     def _show_empty(self) -> None:
         if self.session is None:
             self.heading.setText("No session yet: start one with New session (Ctrl+N).")
+            self.now.show_view(None, show_who=False)
             self.total.setText("—")
             self.detail.setText("")
             self.hints.setText("")
@@ -336,37 +735,65 @@ class SessionPanel(QWidget):
             while layout.count():
                 item = layout.takeAt(0)
                 _discard(item.widget() if item else None)
+        self.favorite_buttons, self.untimed_buttons = {}, []
         if self.session is None:
             return
-        discipline = self.session.discipline.value
+        discipline, day = self.session.discipline.value, self.session.date
         for code in self.settings.favorites.get(discipline, []):
-            if code in self.catalog and self.catalog.get(code).valid_on(self.session.date):
-                spec = self.catalog.get(code)
-                name = spec.short_name if len(spec.short_name) <= 24 else spec.short_name[:23] + "…"
-                button = QPushButton(f"{'▶' if spec.timed else '+'} {code}\n{name}")
-                button.setMinimumHeight(52)
-                button.setToolTip(
-                    f"{'Start timing' if spec.timed else 'Add the untimed service'} {code} {spec.short_name}"
-                )
-                action = self.start_code if spec.timed else self.add_service
-                button.clicked.connect(lambda _=False, c=code, act=action: act(c))
-                position = self.favorites.count()
-                self.favorites.addWidget(button, position // 3, position % 3)
+            if code in self.catalog and self.catalog.get(code).valid_on(day) and code not in self.favorite_buttons:
+                button = QPushButton()
+                button.setCheckable(self.catalog.get(code).timed)  # checked while it runs
+                button.setMinimumSize(TOUCH, 60)  # three lines: its state, then its name on two
+                button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+                button.clicked.connect(lambda _=False, c=code: self.tap_favorite(c))
+                self.favorite_buttons[code] = button
         for code in self.settings.untimed.get(discipline, []):
-            if code in self.catalog and self.catalog.get(code).valid_on(self.session.date):
+            if code in self.catalog and self.catalog.get(code).valid_on(day):
                 spec = self.catalog.get(code)
-                name = spec.short_name if len(spec.short_name) <= 18 else spec.short_name[:17] + "…"
-                button = QPushButton(f"+ {code} {name}")
+                button = QPushButton(f"+ {code}\n{_wrapped(spec.short_name)}")
                 button.setToolTip(f"Add the untimed service {code} {spec.short_name} (1 unit)")
+                button.setAccessibleName(f"Add {code} {spec.short_name}")
+                button.setAccessibleDescription("An untimed service: 1 unit")
+                button.setMinimumSize(TOUCH, TOUCH)
+                button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
                 button.clicked.connect(lambda _=False, c=code: self.add_service(c))
-                position = self.untimed.count()
-                self.untimed.addWidget(button, position // 3, position % 3)
+                self.untimed_buttons.append(button)
+        _regrid(self.favorites, list(self.favorite_buttons.values()), self.button_columns)
+        _regrid(self.untimed, self.untimed_buttons, self.service_columns)
+        self._update_favorites()
+        self._tab_order()
         timed = [s for s in stopwatch.codes_for(self.session, self.catalog) if s.kind.value == "timed"]
         completer = QCompleter([f"{s.code} {s.short_name}" for s in timed])
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.activated.connect(self._add_from_search)
         self.search.setCompleter(completer)
+
+    def _update_favorites(self) -> None:
+        """Each favorite shows its live state: "● 97110 running · 12:40" while it runs (checked), its time
+        once timed, else what a tap does. Only a text that changed is set."""
+        rows = {r.code: r for r in self.view.rows} if self.view else {}
+        roomy = self.button_columns == 3
+        for code, button in self.favorite_buttons.items():
+            spec = self.catalog.get(code)
+            row = rows.get(code)
+            if row is not None and row.running:
+                head = f"● {code} running · {row.clock_text}" if roomy else f"● {code} · {row.clock_text}"
+                name = f"Pause {code} {spec.short_name}"
+            elif row is not None and row.timed and row.seconds:
+                head, name = f"▶ {code} · {row.clock_text}", f"Start {code} {spec.short_name}"
+            elif spec.timed:
+                head, name = f"▶ {code}", f"Start {code} {spec.short_name}"
+            else:
+                head, name = f"+ {code}", f"Add {code} {spec.short_name}"
+            _put(button, f"{head}\n{_wrapped(spec.short_name)}")
+            _speak(button, name, row.spoken if row is not None else None)
+            running = row is not None and row.running
+            if button.isChecked() != running:
+                button.setChecked(running)
+            tip = f"{'Pause' if running else 'Start timing' if spec.timed else 'Add'} {code} {spec.short_name}"
+            if button.toolTip() != tip:
+                button.setToolTip(tip)
 
     def rebuild_cards(self) -> None:
         self._rebuild_cards()
@@ -376,20 +803,31 @@ class SessionPanel(QWidget):
             self.grid.removeWidget(card)
             _discard(card)
         self.cards = []
-        show_who = (
-            self.settings.assistants and self.session is not None and self.session.discipline in ASSISTANT_MODIFIER
-        )
         for i in range(self.model.rowCount()):
-            card = TimerCard(self.model.timer(i), i + 1, show_who)
+            card = TimerCard(self.model.timer(i), i + 1, self.show_who)
             card.toggled.connect(self.toggle)
             card.edit_requested.connect(self.edit_minutes)
             card.who_changed.connect(self.set_who)
             card.remove_requested.connect(self.remove_code)
+            card.history_requested.connect(self.show_code_history)
             card.still_treating.connect(self.still_treating)
             card.stop_at_requested.connect(self.stop_at)
-            self.grid.addWidget(card, i // 2, i % 2)
-            card.show()  # now, not when the event loop next runs
             self.cards.append(card)
+        _regrid(self.grid, self.cards, self.card_columns)
+        for card in self.cards:
+            card.show()  # now, not when the event loop next runs
+        self._tab_order()
+
+    def _tab_order(self) -> None:
+        """Tab goes down the panel as it reads: Now timing, favorites, Add a code, services, each card, then
+        the summary table (one stop), whatever was built first."""
+        chain: list[QWidget] = [self.now.button, self.now.who, *self.favorite_buttons.values(), self.search]
+        chain += self.untimed_buttons
+        for card in self.cards:
+            chain += [card.more, card.keep, card.stop, card.button, card.edit, card.who]
+        chain.append(self.lines_view)
+        for before, after in pairwise(chain):
+            QWidget.setTabOrder(before, after)
 
     def _update_cards(
         self, top: QModelIndex | QPersistentModelIndex, bottom: QModelIndex | QPersistentModelIndex
@@ -398,6 +836,12 @@ class SessionPanel(QWidget):
             self.cards[i].show_row(self.model.timer(i))
 
     # ---- what the user does -------------------------------------------------------------------
+
+    def focus_search(self) -> None:
+        """Ctrl+F or "/": type a code to start it."""
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+        self.area.ensureWidgetVisible(self.search)
 
     def _act(self, action: Callable[[], object]) -> bool:
         """Run a use case; on failure show why and keep the previous state on screen."""
@@ -428,6 +872,12 @@ class SessionPanel(QWidget):
             return self._act(lambda: self.timers.pause(self._session_id(), code))
         return self.start_code(code)
 
+    def tap_favorite(self, code: str) -> bool:
+        """A favorite starts its code, pauses it while it runs, or adds an untimed service."""
+        if code in self.catalog and not self.catalog.get(code).timed:
+            return self.add_service(code)
+        return self.toggle(code)
+
     def toggle_nth(self, n: int) -> bool:
         """Keys 1-9: toggle the nth card."""
         return self.toggle(self.model.timer(n - 1).code) if 0 < n <= self.model.rowCount() else False
@@ -447,6 +897,14 @@ class SessionPanel(QWidget):
 
     def remove_code(self, code: str) -> bool:
         return self._act(lambda: self.timers.remove_code(self._session_id(), code))
+
+    def show_code_history(self, code: str) -> bool:
+        """One code's starts, stops and corrections, from the session in memory (no database read)."""
+        if self.session is None:
+            return False
+        events = code_history(self.session, code)
+        text = "\n".join(f"{when.astimezone():%H:%M:%S}  {what}" for when, what in events) or "No events yet."
+        return self.ask_text(self, f"History of {code}: {self.session.patient}", text)
 
     def set_who(self, code: str, who: str) -> bool:
         return self._act(lambda: self.timers.set_who(self._session_id(), code, Who(who)))
@@ -469,6 +927,34 @@ class SessionPanel(QWidget):
         if when is None:
             return False
         return self._act(lambda: self.timers.stop_at(self._session_id(), code, when))
+
+    def set_progress_report(self, written: bool) -> bool:
+        """The tick box: this visit's progress report was written (or not, after all)."""
+        return self._act(lambda: self.timers.mark(self._session_id(), progress_report=written))
+
+    def set_kx(self, on: bool) -> bool:
+        """Add KX to this visit's lines (asked first: it is a statement about medical necessity), or remove it."""
+        if on and self.session is not None:
+            text = (
+                f"Add the KX modifier to {self.session.patient}'s {self.session.discipline.value} lines of "
+                f"{self.session.date}?\n\nKX says the therapy past the year's threshold is medically necessary, "
+                "and the treatment notes must support it. The threshold here counts only this app's sessions."
+            )
+            if not self.ask_text(self, "Add KX", text, "Add KX"):
+                return False
+        return self._act(lambda: self.timers.mark(self._session_id(), kx=on))
+
+    def edit_plan_of_care(self) -> bool:
+        """Enter the certified period of this discipline's plan of care (the one in force, if entered)."""
+        if self.cases is None or self.session is None:
+            return False
+        s, cases = self.session, self.cases
+        plans = [p for p in cases.plans(s.patient) if p.discipline is s.discipline and p.covers(s.date)]
+        start, end = (plans[-1].start, plans[-1].end) if plans else (s.date, s.date + timedelta(days=PLAN_MAX_DAYS - 1))
+        answer = self.ask_plan(self, s.patient, s.discipline.value, start, end)
+        if answer is None:
+            return False
+        return self._act(lambda: cases.set_plan(s.patient, s.discipline, *answer))
 
     def pause_all(self) -> bool:
         return self._act(self.timers.pause_all)
@@ -494,8 +980,8 @@ class SessionPanel(QWidget):
         )
 
     def _add_from_search(self, text: str | None = None) -> bool:
-        """A code's number adds it (the core says why not, if it may not be added); a name adds the one
-        code this session may add that matches it."""
+        """A code's number starts it (timed) or adds it (untimed); the core says why not, if it may not. A
+        name does the same with the one code this session may add that matches it."""
         words = (text if isinstance(text, str) else self.search.text()).split()
         if not words:
             return False
@@ -512,7 +998,13 @@ class SessionPanel(QWidget):
             code = matches[0].code
         QTimer.singleShot(0, self.search.clear)  # after the completer has written its choice
         self.search.clear()
-        done = self.add_code(code) if self.catalog.get(code).timed else self.add_service(code)
+        running = self.view is not None and any(r.code == code and r.running for r in self.view.rows)
+        if running:
+            done = True  # already timing: typing it again never pauses it
+        elif self.catalog.get(code).timed:
+            done = self.start_code(code)
+        else:
+            done = self.add_service(code)
         if done:
             self.setFocus()  # keys 1-9 and Space work again
         return done
@@ -532,3 +1024,15 @@ def _ask_stop_time(
     from therapytimer.ui.dialogs import StopTimeDialog
 
     return StopTimeDialog.ask(parent, code, earliest, offered, latest)
+
+
+def _ask_plan(parent: QWidget, patient: str, discipline: str, start: date, end: date) -> tuple[date, date] | None:
+    from therapytimer.ui.dialogs import PlanOfCareDialog
+
+    return PlanOfCareDialog.ask(parent, patient, discipline, start, end)
+
+
+def _ask_text(parent: QWidget | None, title: str, text: str, ok_text: str = "OK", *, copy: bool = False) -> bool:
+    from therapytimer.ui.dialogs import TextDialog
+
+    return TextDialog.ask(parent, title, text, ok_text, copy=copy)
