@@ -3,13 +3,21 @@
 Resources are plain files (no compiled qrc). They are found, in order, inside a PyInstaller bundle,
 inside an installed wheel (`therapytimer/resources/`, put there at build time) or in a source
 checkout (`resources/` beside the package), so one locator serves all three ways of running.
+
+The user's folders are each system's own (platformdirs): on Windows under %LOCALAPPDATA%, on macOS
+under ~/Library, elsewhere the XDG folders. `places` lists them with labels, for the About dialog.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from platformdirs.api import PlatformDirsABC
 
 APP_NAME = "therapytimer"
 CONFIG_DIR_ENV = "THERAPYTIMER_CONFIG_DIR"
@@ -39,14 +47,28 @@ def resource_path(name: str) -> Path:
     raise FileNotFoundError(f"resource {name!r} not found (searched {searched}); reinstall TherapyTimer")
 
 
+def _system_dirs(appauthor: Literal[False] | None = False) -> PlatformDirsABC:
+    """This system's user folders, chosen when asked rather than when platformdirs is imported, so a
+    test can show each system's folders on any machine by setting `sys.platform`."""
+    if sys.platform == "win32":
+        from platformdirs.windows import Windows
+
+        return Windows(APP_NAME, appauthor=appauthor)
+    if sys.platform == "darwin":
+        from platformdirs.macos import MacOS
+
+        return MacOS(APP_NAME, appauthor=appauthor)
+    from platformdirs.unix import Unix
+
+    return Unix(APP_NAME, appauthor=appauthor)
+
+
 def config_dir() -> Path:
     """The user's config folder (user catalog lives here); `THERAPYTIMER_CONFIG_DIR` overrides it."""
     override = os.environ.get(CONFIG_DIR_ENV)
     if override:
         return Path(override)
-    from platformdirs import user_config_path
-
-    return user_config_path(APP_NAME, appauthor=False)
+    return _system_dirs().user_config_path
 
 
 def settings_path() -> Path:
@@ -66,9 +88,8 @@ def user_mue_path() -> Path:
 
 def default_db_path() -> Path:
     """The platform's user data folder (`--db` and `THERAPYTIMER_DB` are the context's to apply)."""
-    from platformdirs import user_data_path
-
-    return user_data_path(APP_NAME) / "therapytimer.db"  # as 0.1 had it: on Windows ...\therapytimer\therapytimer
+    # appauthor None, as 0.1 had it: on Windows ...\therapytimer\therapytimer (moving it would lose the data)
+    return _system_dirs(appauthor=None).user_data_path / "therapytimer.db"
 
 
 def log_dir() -> Path:
@@ -76,6 +97,28 @@ def log_dir() -> Path:
     override = os.environ.get(LOG_DIR_ENV)
     if override:
         return Path(override)
-    from platformdirs import user_log_path
+    return _system_dirs().user_log_path
 
-    return user_log_path(APP_NAME, appauthor=False)
+
+@dataclass(frozen=True)
+class Place:
+    """One of the user's files or folders, as About shows it: what it is and where."""
+
+    label: str
+    path: Path
+    is_folder: bool
+
+
+def places(db_path: Path | None = None, log_folder: Path | None = None) -> list[Place]:
+    """Where each of the user's files lives, labelled, for the About dialog: the database in use (`--db`
+    and THERAPYTIMER_DB are the context's to apply, so the caller passes it), the safety copies a restore
+    makes beside it, the settings, the two files a user may add, and the log folder."""
+    db = db_path or default_db_path()
+    return [
+        Place("Your data (the database)", db, False),
+        Place("Safety copies made before a restore", db.parent / "backups", True),
+        Place("Settings", settings_path(), False),
+        Place("Your own codes (optional)", user_catalog_path(), False),
+        Place("Your MUE values (optional)", user_mue_path(), False),
+        Place("The log (send it if something goes wrong; it names no patient)", log_folder or log_dir(), True),
+    ]

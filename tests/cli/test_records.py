@@ -89,6 +89,7 @@ def test_export_csv_to_stdout(db: Path, capfdbinary: Any) -> None:
     assert lines[-1] == ""
 
 
+@pytest.mark.posix  # file modes, links or devices: not what Windows has
 def test_export_is_byte_stable_and_written_atomically(capsys: pytest.CaptureFixture[str], db: Path) -> None:
     out = db.parent / "day.csv"
     code, _, err = run(capsys, "export", "--db", str(db), "--date", DAY, "--out", str(out))
@@ -247,6 +248,7 @@ def test_a_folder_as_database_and_bad_dates(capsys: pytest.CaptureFixture[str], 
         assert code == 2 and err.count("\n") == 1
 
 
+@pytest.mark.posix  # file modes, links or devices: not what Windows has
 def test_export_out_is_a_folder_a_device_or_the_database(
     capsys: pytest.CaptureFixture[str], db: Path, tmp_path: Path
 ) -> None:
@@ -280,6 +282,7 @@ def test_reading_commands_never_create_a_database(capsys: pytest.CaptureFixture[
     assert code == 2 and "--db is empty; it needs a database file name" in err and err.count("\n") == 1
 
 
+@pytest.mark.posix  # file modes, links or devices: not what Windows has
 def test_default_database_is_created_private(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     payload = {"format": "therapytimer-sessions/1", "sessions": [_session()]}
     assert run(capsys, "import", str(_write(tmp_path, "in.json", payload)))[0] == 0

@@ -216,6 +216,7 @@ def test_the_same_data_gives_the_same_bytes() -> None:
 # --- write_atomic ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.posix  # file modes, links or devices: not what Windows has
 def test_write_creates_the_file_readable_by_the_owner_only(out: Path) -> None:
     """Exports hold patient aliases: 0600 whatever the umask."""
     path = out / "day.csv"
@@ -246,6 +247,7 @@ def test_an_existing_file_is_never_replaced_without_force(out: Path) -> None:
     assert leftovers(out) == []
 
 
+@pytest.mark.posix  # file modes, links or devices: not what Windows has
 def test_force_replaces_an_existing_file(out: Path) -> None:
     path = out / "day.csv"
     path.write_bytes(b"yesterday")
@@ -277,6 +279,7 @@ def test_a_missing_folder_is_reported(out: Path) -> None:
     assert not (out / "nowhere").exists()
 
 
+@pytest.mark.posix  # file modes, links or devices: not what Windows has
 def test_an_unwritable_folder_is_reported(out: Path) -> None:
     folder = out / "locked"
     folder.mkdir()
@@ -297,6 +300,7 @@ def test_an_unwritable_folder_is_reported(out: Path) -> None:
         folder.chmod(0o700)
 
 
+@pytest.mark.posix  # file modes, links or devices: not what Windows has
 def test_a_name_that_appears_meanwhile_is_not_overwritten(out: Path) -> None:
     """A dangling symlink does not "exist" to the first check but its name is taken: the final link must fail
     (as when another export creates the file between the check and the rename), and nothing is left behind."""

@@ -14,6 +14,7 @@ from therapytimer.core import files
 from therapytimer.core.files import TEMP_MARK, make_private_dirs, new_temp, stale_temp_files, sweep_temp_files
 
 
+@pytest.mark.posix
 def test_private_dirs_whatever_the_umask_and_a_racing_creator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     old = os.umask(0)
     try:
@@ -38,6 +39,7 @@ def dead_pid() -> int:
     return child.pid
 
 
+@pytest.mark.posix
 def test_only_temp_files_of_processes_that_are_gone_are_stale(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     gone = tmp_path / f".day.csv.{TEMP_MARK}-{dead_pid()}-a1.tmp"
     mine = Path(new_temp(tmp_path / "day.csv"))
@@ -75,6 +77,7 @@ def test_on_windows_an_hour_old_temp_file_is_stale(tmp_path: Path, monkeypatch: 
     assert stale_temp_files(tmp_path, now=1001.0 + files.WINDOWS_STALE_S) == []
 
 
+@pytest.mark.posix
 def test_sweeping_never_raises(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     stale = [tmp_path / f".a.{TEMP_MARK}-{dead_pid()}-x.tmp", tmp_path / f".b.{TEMP_MARK}-{dead_pid()}-y.tmp"]
     for path in stale:

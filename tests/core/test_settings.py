@@ -62,6 +62,7 @@ def test_defaults_when_no_file(tmp_path: Path) -> None:
     assert settings.favorites["PT"] is not DEFAULT_FAVORITES["PT"]
 
 
+@pytest.mark.posix  # file modes, links or devices: not what Windows has
 def test_round_trip_and_private_folder(tmp_path: Path) -> None:
     path = tmp_path / "cfg" / "settings.json"
     settings = Settings(

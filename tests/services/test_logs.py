@@ -31,6 +31,7 @@ def log_file(tmp_path: Path) -> Iterator[Path]:
         handler.close()
 
 
+@pytest.mark.posix  # file modes, links or devices: not what Windows has
 def test_actions_are_logged_by_session_id_never_by_patient(log_file: Path, tmp_path: Path) -> None:
     clock = FakeClock(datetime(2026, 11, 23, 14, 0, tzinfo=UTC))
     workspace = open_workspace(tmp_path / "x.db", clock)
@@ -60,6 +61,7 @@ def test_a_traceback_is_logged_without_its_message(log_file: Path) -> None:
     assert "KeyError (message not logged: it may name a patient)" in text and ALIAS not in text
 
 
+@pytest.mark.posix  # file modes, links or devices: not what Windows has
 def test_the_log_rotates_and_each_file_stays_private(log_file: Path) -> None:
     log = logging.getLogger("therapytimer.test")
     for i in range(45_000):  # about 4.5 MB: more than the three rotated files hold

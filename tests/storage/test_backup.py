@@ -41,6 +41,7 @@ def store(tmp_path: Path, clock: FakeClock) -> Iterator[Workspace]:
     workspace.close()
 
 
+@pytest.mark.posix  # file modes, links or devices: not what Windows has
 def test_a_backup_taken_mid_session_restores_to_the_same_day_export(
     store: Workspace, clock: FakeClock, tmp_path: Path
 ) -> None:
@@ -65,6 +66,7 @@ def test_a_backup_taken_mid_session_restores_to_the_same_day_export(
     kept.close()
 
 
+@pytest.mark.posix  # file modes, links or devices: not what Windows has
 def test_backups_never_overwrite_without_force(store: Workspace, tmp_path: Path) -> None:
     target = tmp_path / "b.db"
     target.write_text("mine")

@@ -109,6 +109,7 @@ def test_reading_commands_refuse_a_file_that_is_not_ours_and_leave_it_unchanged(
     assert fingerprint(path) == before
 
 
+@pytest.mark.posix  # file modes, links or devices: not what Windows has
 def test_import_refuses_an_empty_file_and_init_makes_it_a_database(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -131,6 +132,7 @@ def test_import_refuses_an_empty_file_and_init_makes_it_a_database(
     assert code == 2 and "another program" in err
 
 
+@pytest.mark.posix  # file modes, links or devices: not what Windows has
 @pytest.mark.parametrize("command", ["export", "week"])
 @pytest.mark.parametrize("kind", ["dangling link", "fifo", "device", "folder"])
 def test_links_to_nothing_pipes_and_devices_are_one_clear_line(
@@ -158,6 +160,7 @@ def test_links_to_nothing_pipes_and_devices_are_one_clear_line(
     assert not (tmp_path / "unmounted-drive").exists()  # nothing created through the link
 
 
+@pytest.mark.posix  # file modes, links or devices: not what Windows has
 def test_creating_commands_never_write_through_a_dangling_link(tmp_path: Path, clock: FakeClock) -> None:
     link = tmp_path / "x.db"
     link.symlink_to(tmp_path / "gone" / "x.db")
@@ -294,6 +297,7 @@ def test_a_killed_backups_temporary_files_are_cleaned_on_the_next_run(
     assert sorted(p.name for p in out.iterdir()) == sorted(["copy.db", alive.name, unrelated.name])
 
 
+@pytest.mark.posix  # file modes, links or devices: not what Windows has
 @pytest.mark.slow
 def test_a_real_backup_killed_midway_leaves_nothing_after_the_next_one(live: Path, tmp_path: Path) -> None:
     store = open_workspace(live, SystemClock())
@@ -413,6 +417,7 @@ def test_two_processes_starting_the_same_new_code_at_once_make_one_timer(tmp_pat
 # ---- permissions -----------------------------------------------------------------------------------
 
 
+@pytest.mark.posix  # file modes, links or devices: not what Windows has
 def test_folders_it_creates_are_owner_only_whatever_the_umask(tmp_path: Path, clock: FakeClock) -> None:
     """0.1 made ~/.local, ~/.local/share and ~/.config 0777 at umask 000."""
     old = os.umask(0)
@@ -428,6 +433,7 @@ def test_folders_it_creates_are_owner_only_whatever_the_umask(tmp_path: Path, cl
     store.close()
 
 
+@pytest.mark.posix  # file modes, links or devices: not what Windows has
 @pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "geteuid"), reason="POSIX users")
 def test_an_unreadable_config_folder_is_a_clear_line_not_a_traceback(tmp_path: Path) -> None:

@@ -56,6 +56,7 @@ def test_default_path_and_override(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     assert paths.default_db_path() == tmp_path / "xdg" / "therapytimer" / "therapytimer.db"
 
 
+@pytest.mark.posix  # file modes, links or devices: not what Windows has
 def test_new_database_is_private_and_in_wal_mode(store: Store, db_path: Path) -> None:
     assert stat.S_IMODE(db_path.stat().st_mode) == 0o600
     assert stat.S_IMODE(db_path.parent.stat().st_mode) == 0o700

@@ -1137,6 +1137,9 @@ def test_about_shows_the_data_file_and_the_log_folder(
     win.show_about()
     assert win.workspace.context.log_dir == tmp_path / "the-logs"
     assert f"<code>{tmp_path / 'the-logs'}</code>" in shown[0] and f"<code>{tmp_path / 'about.db'}</code>" in shown[0]
+    for place in ("Settings", "Your own codes (optional)", "Your MUE values (optional)", "before a restore"):
+        assert place in shown[0]
+    assert f"<code>{tmp_path / 'backups'}</code>" in shown[0]
     win.workspace.close()
 
 

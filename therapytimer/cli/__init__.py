@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import io
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
@@ -352,6 +353,11 @@ def _command_index(argv: Sequence[str]) -> int:
 
 def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> int:
     """Run the command line; `clock` lets a test drive the timers with a fake clock."""
+    for stream in (sys.stdout, sys.stderr):
+        # Redirected on Windows, output is in the ANSI code page (cp1252 has no "→" or "●"): a character it
+        # cannot hold is written as \u2192, never a traceback instead of the answer.
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         parser, commands = build_parser()

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from therapytimer.core.errors import Hint, TherapyTimerError
-from therapytimer.core.files import TargetError, discard, place, temp_beside
+from therapytimer.core.files import TargetError, discard, open_elsewhere, place, temp_beside
 from therapytimer.core.reports import DayBill
 
 HEADER = (
@@ -86,7 +86,8 @@ def to_csv(table: Sequence[Sequence[str]]) -> bytes:
 def write_atomic(path: Path, data: bytes, *, force: bool = False) -> None:
     """Write `data` to `path` via a temporary file in the same folder, then rename (see core.files).
 
-    Without `force` an existing file is never replaced. The file is readable by the owner only.
+    Without `force` an existing file is never replaced. The file is readable by the owner only. A file
+    another program holds open (Excel, on Windows) is left as it was, with a message saying to close it.
     """
     try:
         tmp = temp_beside(path, force=force, example="therapytimer-day.csv")
@@ -103,4 +104,5 @@ def write_atomic(path: Path, data: bytes, *, force: bool = False) -> None:
         raise ExportError(f"{path} already exists", Hint.FORCE, str(path)) from None
     except OSError as exc:
         discard(tmp)
-        raise ExportError(f"cannot write {path} ({exc.strerror}); nothing was written") from None
+        message = open_elsewhere(path, exc) or f"cannot write {path} ({exc.strerror}); nothing was written"
+        raise ExportError(message) from None

@@ -7,10 +7,17 @@ asked (`force`), and never if it is not a regular file (a device, a folder).
 A temporary file's name says it is TherapyTimer's and which process wrote it
 (`.NAME.therapytimer-PID-RANDOM.tmp`), so one left by a killed process is removed the next time a file
 is written in that folder, and never one that a running process is still writing.
+
+On Windows a file mode means little (chmod only sets the read-only flag). What protects the files there
+is the folder: `mkdir(mode=0o700)` makes Python (3.11.10+, 3.12.4+, 3.13) give each folder TherapyTimer
+creates an access list of its own, the user, SYSTEM and Administrators only, which the files in it
+inherit. And Windows refuses to replace a file another program holds open (Excel locks an open CSV):
+`open_elsewhere` turns that refusal into words a clinician can act on.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tempfile
@@ -22,6 +29,7 @@ from therapytimer.core.errors import Hint, TherapyTimerError
 TEMP_MARK = "therapytimer"
 TEMP_NAME = re.compile(rf"^\..+\.{TEMP_MARK}-(\d+)-[^.]*\.tmp(-journal|-wal|-shm)?$")
 WINDOWS_STALE_S = 3600.0  # where a process cannot be asked whether it lives, an hour-old temp file is stale
+IN_USE_WINERRORS = (32, 33)  # ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION: certainly another program's
 
 
 class TargetError(TherapyTimerError):
@@ -30,7 +38,8 @@ class TargetError(TherapyTimerError):
 
 def make_private_dirs(folder: Path) -> None:
     """Create `folder` and any missing parents owner-only (0700), whatever the umask: `mkdir(mode=...)`
-    is masked by it, and `parents=True` ignores `mode` for the parents altogether."""
+    is masked by it, and `parents=True` ignores `mode` for the parents altogether. On Windows the mode
+    0o700 itself is what asks for the owner-only access list, and chmod would only clear a read-only flag."""
     missing: list[Path] = []
     current = folder
     while not current.exists():  # the root always exists
@@ -41,7 +50,8 @@ def make_private_dirs(folder: Path) -> None:
             path.mkdir(mode=0o700)
         except FileExistsError:  # another process made it a moment ago
             continue
-        os.chmod(path, 0o700)
+        if os.name != "nt":
+            os.chmod(path, 0o700)
 
 
 def _process_gone(pid: int) -> bool:
@@ -127,9 +137,29 @@ def place(tmp: str, path: Path, *, force: bool) -> None:
         raise
     except OSError:
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-        os.replace(tmp, path)
+        try:
+            os.replace(tmp, path)
+        except OSError:
+            with contextlib.suppress(OSError):  # the empty file that claimed the name is ours: remove it, so
+                os.unlink(path)  # "nothing was written" stays true
+            raise
     else:
         os.unlink(tmp)
+
+
+def open_elsewhere(path: Path, exc: OSError) -> str | None:
+    """What to tell the user when Windows refused to replace or claim `path` because another program
+    holds it open (Excel locks the CSV it shows), else None. Windows says so with a sharing or lock
+    violation, or, for a file opened without delete sharing, "access denied", which a read-only file
+    also gets; elsewhere a file that is open can always be replaced, so this never applies."""
+    if os.name != "nt" or not isinstance(exc, PermissionError):
+        return None
+    if getattr(exc, "winerror", None) in IN_USE_WINERRORS:
+        return f"{path} is open in another program (Excel?): close it there and try again; nothing was written"
+    return (
+        f"{path} is open in another program (Excel?) or is read-only: close it there, or clear its "
+        "read-only box, and try again; nothing was written"
+    )
 
 
 def discard(tmp: str) -> None:

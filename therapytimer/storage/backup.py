@@ -17,7 +17,15 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from therapytimer.core.errors import Hint
-from therapytimer.core.files import TargetError, discard, make_private_dirs, new_temp, place, temp_beside
+from therapytimer.core.files import (
+    TargetError,
+    discard,
+    make_private_dirs,
+    new_temp,
+    open_elsewhere,
+    place,
+    temp_beside,
+)
 from therapytimer.storage.database import BUSY_TIMEOUT_S, StoreError, explain, inspect_schema, open_database
 
 LIVE_SUFFIXES = ("", "-wal", "-shm", "-journal")
@@ -64,8 +72,9 @@ def backup_to(source: sqlite3.Connection, target: Path, db_path: Path, *, force:
         raise explain(exc, target) from None
     except FileExistsError:
         raise StoreError(f"{target} already exists", Hint.FORCE, str(target)) from None
-    except OSError as exc:
-        raise StoreError(f"cannot write {target} ({exc.strerror}); nothing was written") from None
+    except OSError as exc:  # on Windows: also a backup file that is open in another program
+        message = open_elsewhere(target, exc) or f"cannot write {target} ({exc.strerror}); nothing was written"
+        raise StoreError(message) from None
     finally:
         discard(tmp)
     return target

@@ -61,6 +61,7 @@ from therapytimer.core.settings import (
     parse_provider,
 )
 from therapytimer.core.stopwatch import REASON_MAX
+from therapytimer.paths import places
 from therapytimer.ui.widgets import TOUCH
 
 FEE_ENTRY = re.compile(r"([A-Za-z0-9]{5})\s*=\s*([^\s,;]+)")
@@ -740,13 +741,15 @@ class AboutDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("About TherapyTimer")
         self.data_path = data_path
+        rows = "".join(
+            f"<tr><td>{html.escape(p.label)}</td><td><code>{html.escape(str(p.path))}</code></td></tr>"
+            for p in places(data_path, log_dir)
+        )
         text = QLabel(
             f"<h3>TherapyTimer {version}</h3>"
             "<p>Per-code therapy timers and billing units for PT, OT and SLP.</p>"
             "<p>MIT licence. No network code: your data stays on this computer.</p>"
-            f"<p>Your data: <code>{html.escape(str(data_path))}</code></p>"
-            "<p>The log (send it if something goes wrong; it names no patient): "
-            f"<code>{html.escape(str(log_dir))}</code></p>"
+            f"<p>Where your files are:</p><table cellspacing='4'>{rows}</table>"
         )
         text.setWordWrap(True)
         text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
