@@ -483,6 +483,7 @@ def test_settings_and_payer_profiles(window: MainWindow, clock: FakeClock, tmp_p
     window.panel.pause_all()
     window.tabs.setCurrentWidget(window.week)  # built before the change: it must be told of it
     assert "Week Mon" in window.week.title.text() and "estimated revenue <b>$72.45</b>" in window.week.totals.text()
+    assert "<b>$72.45</b> (estimated at 2025 rates)" in window.week.totals.text()  # a 2026 week, 2025 RVUs
 
     def ask(parent: QWidget | None, settings: Settings, payers: dict[str, Rule]) -> SettingsAnswer:
         settings.week_start = WeekStart.SUNDAY

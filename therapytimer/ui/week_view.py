@@ -182,10 +182,15 @@ class WeekView(QWidget):
         catalog = self.prefs.catalog
         self.model.set_report(report, {code: catalog.get(code).short_name for code in report.totals.codes})
         t = report.totals
-        missing = f" · no default fee for {', '.join(t.missing_fees)}" if t.missing_fees else ""
+        missing = f" · no fee for {', '.join(t.missing_fees)}" if t.missing_fees else ""
+        rates = f" ({'; '.join(t.notes)})" if t.notes else ""  # "estimated at 2025 rates"
         self.totals.setText(
             f"<b>{t.sessions}</b> sessions · <b>{t.timed_minutes}</b> timed minutes · <b>{t.units}</b> units · "
-            f"estimated revenue <b>${t.revenue:,.2f}</b>{missing}"
+            f"estimated revenue <b>${t.revenue:,.2f}</b>{rates}{missing}"
+        )
+        self.totals.setToolTip(
+            "Medicare's amounts: RVUs with the multiple procedure payment reduction per patient and day, "
+            "CQ/CO at their share; a code in the clinic's fee table at that fee"
         )
         self._draw(report)
 
