@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from PySide6.QtCore import Qt
@@ -35,16 +35,6 @@ from therapytimer.ui import theme
 
 Role, Group = QPalette.ColorRole, QPalette.ColorGroup
 THEMES = [Theme.LIGHT, Theme.DARK]
-
-
-@pytest.fixture(autouse=True)
-def app(qapp: QApplication) -> Iterator[QApplication]:
-    """The application as the test found it, afterwards: style sheet, palette and font."""
-    sheet, palette, font = qapp.styleSheet(), qapp.palette(), qapp.font()
-    yield qapp
-    qapp.setStyleSheet(sheet)
-    qapp.setPalette(palette)
-    qapp.setFont(font)
 
 
 def applied(app: QApplication, chosen: Theme, text_size: int = 100) -> QPalette:

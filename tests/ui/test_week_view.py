@@ -28,16 +28,6 @@ CODES = ["97110", "97112", "97140", "97530", "97116", "97535", "97113", "97750",
 Role = QPalette.ColorRole
 
 
-@pytest.fixture(autouse=True)
-def app(qapp: QApplication) -> Iterator[QApplication]:
-    """The application as the test found it, afterwards: style sheet, palette and font."""
-    sheet, palette, font = qapp.styleSheet(), qapp.palette(), qapp.font()
-    yield qapp
-    qapp.setStyleSheet(sheet)
-    qapp.setPalette(palette)
-    qapp.setFont(font)
-
-
 @pytest.fixture
 def workspace(tmp_path: Path) -> Iterator[Workspace]:
     """Monday to Friday, a PT session a day, nine codes in all (each day's bar stacks several)."""
