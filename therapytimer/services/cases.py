@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from therapytimer.core.case import (
     REPORT_EVERY,
@@ -18,13 +19,15 @@ from therapytimer.core.case import (
     progress_line,
 )
 from therapytimer.core.catalog import Discipline
-from therapytimer.core.checks import Finding, case_findings
 from therapytimer.core.fees import load_fee_data
 from therapytimer.core.rules import Rule
 from therapytimer.core.session import Session, clean_patient
 from therapytimer.services.context import Context
 from therapytimer.services.timers import Timers
 from therapytimer.storage.store import Store
+
+if TYPE_CHECKING:
+    from therapytimer.core.checks import Finding
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +121,10 @@ class Cases:
         return removed
 
     def findings(self, day: date, sessions: list[Session]) -> list[Finding]:
-        """The case checks of each patient seen on `day` (`core.checks.case_findings`)."""
+        """The case checks of each patient seen on `day` (`core.checks.case_findings`, loaded when first
+        used: the window starts without it)."""
+        from therapytimer.core.checks import case_findings
+
         found: list[Finding] = []
         for patient in sorted({s.patient for s in sessions if s.date == day}, key=str.casefold):
             found += case_findings(day, sessions, self._build(patient, day.year, day))

@@ -17,16 +17,19 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING
 
 from therapytimer.core import stopwatch
 from therapytimer.core.catalog import Catalog, Discipline
 from therapytimer.core.clock import Clock, ClockStep, StepWatch
 from therapytimer.core.live import LiveView, live_view
-from therapytimer.core.note import Note, build_note
 from therapytimer.core.rules import Rule
 from therapytimer.core.session import PROVIDER_MAX, Role, Segment, Session, SessionError, Who, clean_text
 from therapytimer.services.preferences import Preferences
 from therapytimer.storage.store import Store
+
+if TYPE_CHECKING:
+    from therapytimer.core.note import Note
 
 DEFAULT_PAYER = "Medicare"
 log = logging.getLogger(__name__)
@@ -150,7 +153,10 @@ class Timers:
 
     def note(self, session_id: str) -> Note:
         """What the treatment note must document for the session's day (its sessions billed together): the
-        one text the close summary, "Copy for note", `close` and `note` give."""
+        one text the close summary, "Copy for note", `close` and `note` give (loaded when first asked for:
+        the window starts without it)."""
+        from therapytimer.core.note import build_note
+
         view = self.live(session_id)
         return build_note(view.bill, view.result, self.catalog, self.clock.now(), self.clock.tz)
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from therapytimer.services.cases import Cases
 from therapytimer.services.context import Context
-from therapytimer.services.records import Records
 from therapytimer.services.timers import Timers
 from therapytimer.storage.database import check_location
 from therapytimer.storage.store import Store
+
+if TYPE_CHECKING:
+    from therapytimer.services.records import Records
 
 
 class Workspace:
@@ -18,7 +22,14 @@ class Workspace:
         self._store = store
         self.timers = Timers(store, context.prefs, context.clock)
         self.cases = Cases(store, self.timers, context)
-        self.records = Records(store, self.timers, context, self.cases)
+
+    @cached_property
+    def records(self) -> Records:
+        """Import, export, the week, backup and restore: made when first used (the window starts without
+        them, and without the import, export and backup code)."""
+        from therapytimer.services.records import Records
+
+        return Records(self._store, self.timers, self.context, self.cases)
 
     @classmethod
     def open(cls, context: Context, *, create: bool = False) -> Workspace:

@@ -33,9 +33,25 @@ class StoreError(TherapyTimerError):
     """A storage problem explained for the user: which file and what happened."""
 
 
+def _script(db: Database, sql: str) -> None:
+    """Run a migration's statements one by one in its transaction. (sqlite-utils' executescript finds where
+    each statement ends by testing every prefix of the script, a character at a time: 2 ms for this schema
+    each time a database is made; here only each semicolon is tested.)"""
+    start = 0
+    end = sql.find(";")
+    while end >= 0:
+        if sqlite3.complete_statement(sql[start : end + 1]):
+            db.conn.execute(sql[start : end + 1])
+            start = end + 1
+        end = sql.find(";", end + 1)
+    if sql[start:].strip():
+        db.conn.execute(sql[start:])
+
+
 @MIGRATIONS(name="0001_initial")
 def _initial(db: Database) -> None:
-    db.executescript(
+    _script(
+        db,
         """
         CREATE TABLE sessions (
             id TEXT PRIMARY KEY,
@@ -81,7 +97,7 @@ def _initial(db: Database) -> None:
         );
         CREATE INDEX segments_session ON segments(session_id);
         CREATE INDEX corrections_session ON corrections(session_id);
-        """
+        """,
     )
 
 
@@ -89,21 +105,23 @@ def _initial(db: Database) -> None:
 def _payers(db: Database) -> None:
     """Named payer profiles (a payer's rule is a setting, never inferred), and the indexes that keep
     a day's or a week's queries independent of the length of the history."""
-    db.executescript(
+    _script(
+        db,
         """
         CREATE TABLE payers (name TEXT PRIMARY KEY, rule TEXT NOT NULL);
         INSERT INTO payers VALUES ('Medicare', 'cms'), ('Commercial (per-code rule)', 'ama');
         ALTER TABLE sessions ADD COLUMN payer TEXT;
         CREATE INDEX sessions_date ON sessions(date);
         CREATE INDEX segments_running ON segments(ended_at) WHERE ended_at IS NULL;
-        """
+        """,
     )
 
 
 @MIGRATIONS(name="0003_events")
 def _events(db: Database) -> None:
     """What the audit history keeps besides starts, stops and corrections: clock steps, for one."""
-    db.executescript(
+    _script(
+        db,
         """
         CREATE TABLE events (
             id INTEGER PRIMARY KEY,
@@ -113,7 +131,7 @@ def _events(db: Database) -> None:
             text TEXT NOT NULL
         );
         CREATE INDEX events_session ON events(session_id);
-        """
+        """,
     )
 
 
@@ -127,7 +145,8 @@ def _confirmations(db: Database) -> None:
 def _case(db: Database) -> None:
     """What the patient's case needs beyond the sessions: a visit's progress report and KX flags, the
     certified plan-of-care periods the clinician enters, and an index to read one alias's history."""
-    db.executescript(
+    _script(
+        db,
         """
         ALTER TABLE sessions ADD COLUMN progress_report INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE sessions ADD COLUMN kx INTEGER NOT NULL DEFAULT 0;
@@ -140,7 +159,7 @@ def _case(db: Database) -> None:
             PRIMARY KEY (patient, discipline, start)
         );
         CREATE INDEX sessions_patient ON sessions(patient, date);
-        """
+        """,
     )
 
 

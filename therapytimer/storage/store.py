@@ -14,19 +14,20 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 
 from therapytimer.core.case import PlanOfCare
 from therapytimer.core.catalog import Discipline
 from therapytimer.core.clock import from_text, to_text
-from therapytimer.core.exchange import ImportedSession
 from therapytimer.core.rules import Rule
 from therapytimer.core.session import CodeEntry, Correction, Event, Role, Segment, Session, State, Who
 from therapytimer.core.stopwatch import Plan, Written
-from therapytimer.storage.backup import backup_to, restore_from
 from therapytimer.storage.database import explain, open_database
+
+if TYPE_CHECKING:  # the import and backup code is loaded when used: a window starts without it
+    from therapytimer.core.exchange import ImportedSession
 
 CHUNK = 500  # SQLite host parameters per IN (...) query
 
@@ -48,11 +49,15 @@ class Store:
 
     def backup(self, target: Path, *, force: bool = False) -> Path:
         """A consistent copy of the whole database while it is in use (SQLite's online backup)."""
+        from therapytimer.storage.backup import backup_to
+
         return backup_to(self.db.conn, target, self.path, force=force)
 
     def restore(self, backup: Path, now: datetime, before: Callable[[], object] = lambda: None) -> Path:
         """Replace the database with `backup` after saving the current one; returns that safety copy.
         `before` runs once the backup has passed its checks, just before anything changes."""
+        from therapytimer.storage.backup import restore_from
+
         return restore_from(backup, self.db.conn, self.path, now, before)
 
     @contextmanager

@@ -4,13 +4,12 @@ visit, KX on the lines). It shows what `services.cases` computed; the tick box a
 
 from __future__ import annotations
 
-import html
-
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout
 
 from therapytimer.core.session import Session
 from therapytimer.services.cases import SessionCase
+from therapytimer.ui.widgets import escaped
 
 TOUCH = 44  # px: the smallest control a gloved finger hits
 ONLY_HERE = "Counted from this app's sessions for this patient alias only"
@@ -18,9 +17,9 @@ ONLY_HERE = "Counted from this app's sessions for this patient alias only"
 
 def _line(text: str) -> str:
     """One case line as rich text: what needs doing now in bold."""
-    escaped = html.escape(text)
+    safe = escaped(text)
     urgent = ("OVERDUE", "due at this visit", "ENDED", "past it")
-    return f"<b>{escaped}</b>" if any(word in text for word in urgent) else escaped
+    return f"<b>{safe}</b>" if any(word in text for word in urgent) else safe
 
 
 class CaseStrip(QFrame):

@@ -62,6 +62,7 @@ if TYPE_CHECKING:
 
     from therapytimer.core.catalog import CodeSpec
     from therapytimer.core.rules import Rule
+    from therapytimer.services.records import Records
     from therapytimer.ui.compact import CompactWindow
     from therapytimer.ui.day_view import DayView
     from therapytimer.ui.dialogs import NewSession, SettingsAnswer
@@ -198,7 +199,7 @@ class MainWindow(QMainWindow):
     def __init__(self, workspace: Workspace) -> None:
         super().__init__()
         self.workspace = workspace
-        self.timers, self.records = workspace.timers, workspace.records
+        self.timers = workspace.timers
         self.prefs, self.clock = workspace.context.prefs, workspace.context.clock
         self.ask_new_session: Callable[[QWidget | None, list[str], list[str], Settings], NewSession | None] = (
             _ask_new_session
@@ -213,24 +214,14 @@ class MainWindow(QMainWindow):
         self.tray_available: Callable[[], bool] = tray_available
         self.setWindowTitle("TherapyTimer")
 
-        self.panel = SessionPanel(self.timers, self.prefs, self.clock, workspace.cases)
-        self.panel.changed.connect(self._after_change)
-        self.panel.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
-        self.panel.unit_reached.connect(lambda text: self.statusBar().showMessage(text, 5000))
-        self.panel.limit_reached.connect(self._limit_cue)
-        # The day, the week, the catalog, compact mode, the welcome panel and the tray are built the first
-        # time they are needed: the bedside panel is what must appear fast.
-        self._day: DayView | None = None
-        self._week: WeekView | None = None
-        self._compact: CompactWindow | None = None
-        self._codes: QTableView | None = None
-        self.tray: Tray | None = None
-        self.welcome_panel: WelcomePanel | None = None
+        # The frame first, then what it holds: under the application's stylesheet a widget put into another
+        # is restyled with everything inside it, so each part goes once into a frame already in its place
+        # (built from the inside out, the bedside panel was restyled four times: some 3 ms at start-up).
+        self.stack = QStackedWidget()
+        self.setCentralWidget(self.stack)
+        self.body = QWidget()
+        self.stack.addWidget(self.body)
         self.tabs = Pages()
-        self.tabs.addTab(self.panel, PAGES[0])
-        for name in PAGES[1:]:
-            self.tabs.addTab(QWidget(), name)
-        self.tabs.currentChanged.connect(self._tab_changed)
 
         self.banner = QFrame()
         self.banner.setFrameShape(QFrame.Shape.StyledPanel)
@@ -252,7 +243,6 @@ class MainWindow(QMainWindow):
         self.sessions.setMinimumContentsLength(8)  # long names are shortened: the box never widens the window
         self.sessions.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.sessions.activated.connect(self._session_chosen)
-        self.body = QWidget()
         self._build_actions()
         layout = QVBoxLayout(self.body)
         layout.setContentsMargins(6, 6, 6, 0)  # height is short at 125 % and 200 %: no more frame than needed
@@ -260,9 +250,24 @@ class MainWindow(QMainWindow):
         layout.addLayout(self._build_toolbar())
         layout.addWidget(self.banner)
         layout.addWidget(self.tabs, 1)
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.body)
-        self.setCentralWidget(self.stack)
+
+        self.panel = SessionPanel(self.timers, self.prefs, self.clock, workspace.cases)
+        self.panel.changed.connect(self._after_change)
+        self.panel.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.panel.unit_reached.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        self.panel.limit_reached.connect(self._limit_cue)
+        # The day, the week, the catalog, compact mode, the welcome panel and the tray are built the first
+        # time they are needed: the bedside panel is what must appear fast.
+        self._day: DayView | None = None
+        self._week: WeekView | None = None
+        self._compact: CompactWindow | None = None
+        self._codes: QTableView | None = None
+        self.tray: Tray | None = None
+        self.welcome_panel: WelcomePanel | None = None
+        self.tabs.addTab(self.panel, PAGES[0])
+        for name in PAGES[1:]:
+            self.tabs.addTab(QWidget(), name)
+        self.tabs.currentChanged.connect(self._tab_changed)
         self._set_tab_order()
         self.ticker = QTimer(self)
         self.ticker.setInterval(TICK_MS)
@@ -752,6 +757,10 @@ class MainWindow(QMainWindow):
     @property
     def catalog(self) -> Catalog:
         return self.prefs.catalog
+
+    @property
+    def records(self) -> Records:
+        return self.workspace.records
 
     def _settings_changed(self) -> None:
         """The settings' owner says they changed: every page shows them (new fees, favorites, week start)."""

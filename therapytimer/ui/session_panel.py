@@ -13,10 +13,10 @@ scales them). Below ~900 px the summary moves under the cards; at 360 px the car
 
 from __future__ import annotations
 
-import html
 import textwrap
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
+from functools import cache
 from itertools import pairwise
 
 from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QRectF, Qt, QTimer, Signal
@@ -70,7 +70,7 @@ from therapytimer.services.preferences import Preferences
 from therapytimer.services.timers import Timers
 from therapytimer.ui.case_strip import CaseStrip
 from therapytimer.ui.models import LinesModel, TimersModel
-from therapytimer.ui.widgets import explained, table_view
+from therapytimer.ui.widgets import escaped, explained, table_view
 
 TOUCH = 44  # px: the smallest control a gloved finger hits (about 10 mm)
 MAIN_HEIGHT = 56  # px: Start/Pause, the main actions (48 is their floor)
@@ -114,8 +114,10 @@ def _scaled(base: QFont, factor: float, *, bold: bool = False, at_least: int = 0
     return font
 
 
+@cache
 def _wrapped(name: str) -> str:
-    """A code's name for a button: abbreviated on purpose, then wrapped at words, never cut off."""
+    """A code's name for a button: abbreviated on purpose, then wrapped at words, never cut off (kept: every
+    tick shows each favorite's name again)."""
     return textwrap.fill(short_label(name), LABEL_WIDTH, break_long_words=False, break_on_hyphens=False)
 
 
@@ -193,12 +195,7 @@ class TimerCard(QFrame):
         self.edit.setToolTip("Set this code's minutes by hand (kept in the audit log with your reason)")
         self.edit.setAccessibleName(f"Set the minutes of {row.code}")
         self.edit.clicked.connect(lambda: self.edit_requested.emit(self.code))
-        self.who = QComboBox()
-        self.who.addItems([w.value for w in Who])
-        self.who.setToolTip("Who is treating now: CQ/CO follow from the assistant's minutes alone")
-        self.who.setAccessibleName(f"Who is treating {row.code}")
-        self.who.textActivated.connect(lambda text: self.who_changed.emit(self.code, text))
-        for widget in (self.keep, self.stop, self.edit, self.who):
+        for widget in (self.keep, self.stop, self.edit):
             _touch(widget)
 
         layout = QVBoxLayout(self)
@@ -220,14 +217,46 @@ class TimerCard(QFrame):
         answer.addWidget(self.stop)
         layout.addLayout(answer)
         layout.addWidget(self.button)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.edit)
-        bottom.addWidget(self.who, 1)
-        layout.addLayout(bottom)
+        self.bottom = QHBoxLayout()
+        self.bottom.addWidget(self.edit)
+        layout.addLayout(self.bottom)
         self.position = position
-        self.who.setHidden(not (show_who and row.timed))  # after the layout owns it: never a stray window
+        self.row = row
+        self._who: QComboBox | None = None
+        if show_who and row.timed:
+            self.who.show()
         self._apply_fonts()
         self.show_row(row)
+
+    @property
+    def who(self) -> QComboBox:
+        """Who is treating, beside Set minutes…: made when first shown or asked for, hidden until shown. It
+        shows only when the settings say assistants treat (off by default), and a list field costs some 2 ms
+        at start-up."""
+        if self._who is None:
+            who = self._who = QComboBox()
+            who.addItems([w.value for w in Who])
+            who.setToolTip("Who is treating now: CQ/CO follow from the assistant's minutes alone")
+            who.setAccessibleName(f"Who is treating {self.code}")
+            who.textActivated.connect(lambda text: self.who_changed.emit(self.code, text))
+            _touch(who)
+            self.bottom.addWidget(who, 1)
+            who.hide()  # after the layout owns it: never a stray window
+            self._show_who(self.row)
+        return self._who
+
+    def _show_who(self, row: TimerRow) -> None:
+        who = self._who
+        if who is None:
+            return
+        if row.who and who.currentText() != row.who.value:
+            who.setCurrentText(row.who.value)
+        who.setEnabled(row.running)
+
+    def tab_chain(self) -> list[QWidget]:
+        """The card's controls in Tab order (who is treating only once it exists)."""
+        chain: list[QWidget] = [self.more, self.keep, self.stop, self.button, self.edit]
+        return chain if self._who is None else [*chain, self._who]
 
     def _apply_fonts(self) -> None:
         base = self.font()
@@ -292,9 +321,8 @@ class TimerCard(QFrame):
             self.edit.hide()
         _speak(self, row.spoken)
         self.button.setEnabled(True)
-        if row.who and self.who.currentText() != row.who.value:
-            self.who.setCurrentText(row.who.value)
-        self.who.setEnabled(row.running)
+        self.row = row
+        self._show_who(row)
         if self.running != row.running:
             self.running = row.running
             self.setProperty("running", row.running)  # for the theme and for tests; the frame is painted
@@ -333,28 +361,49 @@ class NowTiming(QFrame):
         self.button.setMinimumSize(100, MAIN_HEIGHT)
         self.button.clicked.connect(lambda: self.toggled.emit(self.code) if self.code else None)
         self.who_label = QLabel("Who is treating")
-        self.who = QComboBox()
-        self.who.addItems([w.value for w in Who])
-        self.who.setToolTip("Who is treating now: CQ/CO follow from the assistant's minutes alone")
-        _touch(self.who)
-        self.who.textActivated.connect(lambda text: self.who_changed.emit(self.code, text) if self.code else None)
-        self.who_label.setBuddy(self.who)
+        self._who: QComboBox | None = None
+        self.row: TimerRow | None = None
         self.stats = QWidget()  # units and next unit, one under the other
         stats = QVBoxLayout(self.stats)
         stats.setContentsMargins(0, 0, 0, 0)
         stats.addWidget(self.units)
         stats.addWidget(self.next)
         self.who_box = QWidget()
-        who = QHBoxLayout(self.who_box)
-        who.setContentsMargins(0, 0, 0, 0)
-        who.addWidget(self.who_label)
-        who.addWidget(self.who)
+        self.who_row = QHBoxLayout(self.who_box)
+        self.who_row.setContentsMargins(0, 0, 0, 0)
+        self.who_row.addWidget(self.who_label)
         self.grid = QGridLayout(self)
         self.grid.setContentsMargins(10, 8, 10, 10)
         self.roomy: bool | None = None
         self.set_roomy(True)
         self._apply_fonts()
         self.show_view(None, show_who=False)
+
+    @property
+    def who(self) -> QComboBox:
+        """Who is treating: made when first shown or asked for, as on a card (TimerCard.who)."""
+        if self._who is None:
+            who = self._who = QComboBox()
+            who.addItems([w.value for w in Who])
+            who.setToolTip("Who is treating now: CQ/CO follow from the assistant's minutes alone")
+            _touch(who)
+            who.textActivated.connect(lambda text: self.who_changed.emit(self.code, text) if self.code else None)
+            self.who_label.setBuddy(who)
+            self.who_row.addWidget(who)
+            self._show_who(self.row)
+        return self._who
+
+    def _show_who(self, row: TimerRow | None) -> None:
+        who = self._who
+        if who is None or row is None:
+            return
+        _speak(who, f"Who is treating {row.code}")
+        if row.who and who.currentText() != row.who.value:
+            who.setCurrentText(row.who.value)
+
+    def tab_chain(self) -> list[QWidget]:
+        """Pause, then who is treating once it exists."""
+        return [self.button] if self._who is None else [self.button, self._who]
 
     def _apply_fonts(self) -> None:
         base = self.font()
@@ -405,6 +454,10 @@ class NowTiming(QFrame):
         self.code = row.code if row else (view.last_code if view and resumable else None)
         for widget in (self.clock, self.stats, self.bar):
             widget.setVisible(row is not None)
+        if row is not None:
+            self.row = row
+            if row.timed and show_who:
+                self.who.show()
         self.who_box.setVisible(row is not None and row.timed and show_who)
         self.button.setVisible(self.code is not None)
         if view is None:
@@ -431,9 +484,7 @@ class NowTiming(QFrame):
             self.bar.setValue(value)
         _put(self.button, "❚❚  Pause")
         _speak(self.button, f"Pause {row.code}", row.spoken)
-        _speak(self.who, f"Who is treating {row.code}")
-        if row.who and self.who.currentText() != row.who.value:
-            self.who.setCurrentText(row.who.value)
+        self._show_who(row)
 
 
 class SessionPanel(QWidget):
@@ -689,7 +740,7 @@ class SessionPanel(QWidget):
             f"{r.rule.long_name}{today}<br>Timed minutes <b>{r.total_timed_minutes}</b> · treatment minutes "
             f"<b>{r.total_treatment_minutes}</b><br>{r.rule.other.long_name}: {plural(other, 'unit')}",
         )
-        hints = [html.escape(h.text()) for h in after.hints[:4]]
+        hints = [escaped(h.text()) for h in after.hints[:4]]
         _put(self.hints, "<br>".join([f"<b>{hints[0]}</b>", *hints[1:]]) if hints else "—")
         self._check_cues(before, after)
 
@@ -821,10 +872,10 @@ class SessionPanel(QWidget):
     def _tab_order(self) -> None:
         """Tab goes down the panel as it reads: Now timing, favorites, Add a code, services, each card, then
         the summary table (one stop), whatever was built first."""
-        chain: list[QWidget] = [self.now.button, self.now.who, *self.favorite_buttons.values(), self.search]
+        chain: list[QWidget] = [*self.now.tab_chain(), *self.favorite_buttons.values(), self.search]
         chain += self.untimed_buttons
         for card in self.cards:
-            chain += [card.more, card.keep, card.stop, card.button, card.edit, card.who]
+            chain += card.tab_chain()
         chain.append(self.lines_view)
         for before, after in pairwise(chain):
             QWidget.setTabOrder(before, after)

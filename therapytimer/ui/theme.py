@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 FOCUS_RING_PX = 2
 STYLE = "Fusion"
+STYLED = "therapytimer-styled"  # set on an application made in STYLE (ui.app.application)
 
 _Role = QPalette.ColorRole
 _Group = QPalette.ColorGroup
@@ -179,9 +180,12 @@ def apply(app: QApplication, settings: Settings) -> None:
     """Set the theme's palette (the platform's for "system"), the text size and the stylesheet.
 
     The stylesheet is set again each time: Qt resolves its `palette()` roles when it polishes a widget, so
-    setting it again after the palette repolishes every widget in the new colours."""
-    if not app.styleSheet() and app.style().name() != STYLE.lower():  # the first time (Linux starts in Fusion);
-        app.setStyle(STYLE)  # once a stylesheet is set, app.style() names no style: it stays as set here
+    setting it again after the palette repolishes every widget in the new colours.
+
+    An application made in the style (`STYLED`) is not asked for its style: the Python object of a QStyle
+    costs some 4 ms at start-up (its enums are made with it), and the first paint needs none."""
+    if not app.styleSheet() and not app.property(STYLED) and app.style().name() != STYLE.lower():
+        app.setStyle(STYLE)  # the first time; once a stylesheet is set, app.style() names no style: it stays
     app.setPalette(palette_for(settings.theme) or QPalette())  # an empty palette: the platform's
     app.setFont(text_font(settings.text_size))
     app.setStyleSheet(stylesheet(app.palette()))

@@ -15,6 +15,13 @@ from therapytimer.core.errors import Hint, TherapyTimerError
 TOUCH = 44  # the smallest control a gloved finger hits (about 10 mm), logical px at 100 %
 MAIN = 48  # main actions: a little larger still
 _W = TypeVar("_W", bound=QWidget)
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"})
+
+
+def escaped(text: str) -> str:
+    """`text` for a rich-text label, as `html.escape` gives it (the html module and its entity tables are
+    not worth loading at start-up for this)."""
+    return text.translate(_ESCAPES)
 
 
 def scaled_font(factor: float, *, bold: bool = True, fixed: bool = False, at_least: int = 0) -> QFont:
